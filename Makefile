@@ -1,0 +1,31 @@
+# gc3store: make test (the whole suite), make certify (certify a store with the test kit).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+STORE ?=
+PYTEST_ARGS ?=
+
+.PHONY: test lint typecheck certify clean
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check gc3store gc3store_testkit tests
+
+typecheck: $(INSTALLED)
+	$(BIN)/mypy --strict gc3store gc3store_testkit
+
+test: lint typecheck
+	rm -f .coverage .coverage.*
+	$(BIN)/coverage run -m pytest -n auto $(PYTEST_ARGS)
+	$(BIN)/coverage combine --quiet
+	$(BIN)/coverage report --fail-under=95
+
+clean:
+	rm -rf $(VENV) .coverage .coverage.* .mypy_cache .ruff_cache build *.egg-info

@@ -1,0 +1,243 @@
+"""`FilesystemStore`: one file per record in a directory, written atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import itertools
+import os
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from gc3store.errors import StoreError
+from gc3store.ids import Id, IdFactory
+from gc3store.store import DEFAULT_PROTOCOL, RecordStore
+
+DEFAULT_DIRECTORY = os.path.join("~", ".gc3", "jobs")
+SEQUENCE_FILE = ".gc3store-sequence"
+SEQUENCE_BLOCK = 64
+_SEQUENCE_WIDTH = 20
+_TEMP_PREFIX = ".tmp-"
+_temp_numbers = itertools.count()
+
+
+class FilesystemStore(RecordStore):
+    """Keep each record in a file named after its ID, in one directory.
+
+    ``file:///path/to/dir`` (or a plain path given to `make_store`) opens one.
+    Records are written to a temporary file and moved into place, so a
+    reader sees either the old record or the new one, never a mix, and a
+    process killed while saving leaves no torn record.  A new record is
+    linked into place without replacing anything, so a record is never
+    overwritten by a save that was meant to create one.
+
+    IDs are numbered from the counter file ``.gc3store-sequence``, which
+    processes share under an ``fcntl`` lock; each store instance reserves
+    numbers in blocks of 64, so IDs from concurrent processes never collide
+    and the numbers of removed records are never used again.  IDs are unique
+    but, across processes, not in the order the saves happened.
+
+    With ``durable=True`` (the default) every file and every change to the
+    directory is flushed to disk (``fsync``) before the call returns, so a
+    returned save survives a power loss.  With ``durable=False`` nothing is
+    flushed: a returned save survives a crash of the process but not
+    necessarily a power loss, and after a power loss the numbers of
+    records saved just before it may be handed out again (the store then
+    refuses the save rather than overwrite a record).
+
+    Re-saving an object whose record was removed gives it a new ID.  The
+    gc3pie keywords `table_name` and `extra_fields` are accepted and ignored.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str] = DEFAULT_DIRECTORY,
+                 idfactory: IdFactory | None = None, protocol: int = DEFAULT_PROTOCOL, *,
+                 durable: bool = True, create: bool = True, table_name: str | None = None,
+                 extra_fields: dict[Any, Any] | None = None, url: str | None = None) -> None:
+        path = os.path.abspath(os.path.expanduser(os.fspath(directory)))
+        super().__init__(url or f"file://{path}", idfactory=idfactory, protocol=protocol)
+        self.directory = path
+        self.durable = durable
+        self._open_directory(create)
+        self._sequence_path = os.path.join(path, SEQUENCE_FILE)
+        self._block_next = self._block_end = 0
+
+    @classmethod
+    def from_url(cls, url: str, *args: Any, **kwargs: Any) -> FilesystemStore:
+        """Open the store a ``file://`` URL names; a `directory` keyword is ignored."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost") \
+                or not parts.path or parts.query or parts.fragment:
+            raise StoreError(f"cannot open a FilesystemStore on {url!r}: a file URL has the form "
+                             f"'file:///absolute/path/to/directory'")
+        kwargs.pop("directory", None)
+        return cls(unquote(parts.path), *args, url=url, **kwargs)
+
+    def _open_directory(self, create: bool) -> None:
+        if "\0" in self.directory:
+            raise StoreError(f"a store directory cannot contain a NUL byte: {self.directory!r}")
+        if create:
+            try:
+                os.makedirs(self.directory, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the store directory {self.directory!r}: "
+                                 f"{exc.strerror}") from exc
+        if not os.path.isdir(self.directory):
+            raise StoreError(f"the store directory {self.directory!r} does not exist "
+                             f"(create=True would create it)")
+
+    # -- record primitives -------------------------------------------------
+
+    def _next_seqno(self) -> int:
+        if self._block_next >= self._block_end:
+            self._block_next = self._reserve_block()
+            self._block_end = self._block_next + SEQUENCE_BLOCK
+        seqno = self._block_next
+        self._block_next += 1
+        return seqno
+
+    def _read(self, id_: Id) -> bytes | None:
+        try:
+            with open(self._path(id_), "rb") as record:
+                return record.read()
+        except FileNotFoundError:
+            return None
+
+    def _create(self, id_: Id, data: bytes, obj: Any) -> bool:
+        temporary = self._write_temporary(id_, data)
+        try:
+            os.link(temporary, self._path(id_))
+        except FileExistsError:
+            return False
+        finally:
+            os.unlink(temporary)
+        self._sync_directory()
+        return True
+
+    def _update(self, id_: Id, data: bytes, obj: Any) -> bool:
+        with self._locked_record(id_) as found:
+            if not found:
+                return False
+            temporary = self._write_temporary(id_, data)
+            try:
+                os.replace(temporary, self._path(id_))
+            except BaseException:
+                os.unlink(temporary)
+                raise
+        self._sync_directory()
+        return True
+
+    def _delete(self, id_: Id) -> bool:
+        with self._locked_record(id_) as found:
+            if not found:
+                return False
+            os.unlink(self._path(id_))
+        self._sync_directory()
+        return True
+
+    def _ids(self, **filters: Any) -> list[Id]:
+        if filters:
+            raise TypeError(f"FilesystemStore.list() takes no filters, got {sorted(filters)}")
+        ids = []
+        with os.scandir(self.directory) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                with contextlib.suppress(ValueError):
+                    ids.append(Id.parse(entry.name))
+        return ids
+
+    def _after_fork(self) -> None:
+        # the parent goes on drawing from the block it reserved
+        self._block_next = self._block_end = 0
+
+    # -- files -------------------------------------------------------------
+
+    def _path(self, id_: Id) -> str:
+        return os.path.join(self.directory, id_)
+
+    def _write_temporary(self, id_: Id, data: bytes) -> str:
+        """Write `data` to a new temporary file beside the records and return its path."""
+        path = os.path.join(self.directory,
+                            f"{_TEMP_PREFIX}{id_}-{os.getpid()}-{next(_temp_numbers)}")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+        try:
+            with open(fd, "wb", closefd=False) as stream:
+                stream.write(data)
+            if self.durable:
+                os.fsync(fd)
+        except BaseException:
+            os.unlink(path)
+            raise
+        finally:
+            os.close(fd)
+        return path
+
+    @contextlib.contextmanager
+    def _locked_record(self, id_: Id) -> Iterator[bool]:
+        """Hold an exclusive lock on the record of `id_`; yield whether it exists.
+
+        Replacing and removing take this lock, so a replace never brings
+        back a record that a concurrent remove deleted.
+        """
+        path = self._path(id_)
+        while True:
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            except FileNotFoundError:
+                yield False
+                return
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                if self._still_linked(fd, path):
+                    yield True
+                    return
+            finally:
+                os.close(fd)
+
+    @staticmethod
+    def _still_linked(fd: int, path: str) -> bool:
+        """Whether `path` still names the file open as `fd` (it was not replaced or removed)."""
+        try:
+            current = os.stat(path)
+        except FileNotFoundError:
+            return False
+        opened = os.fstat(fd)
+        return (current.st_dev, current.st_ino) == (opened.st_dev, opened.st_ino)
+
+    def _sync_directory(self) -> None:
+        if not self.durable:
+            return
+        fd = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _reserve_block(self) -> int:
+        """Take the next `SEQUENCE_BLOCK` numbers from the shared counter file."""
+        fd = os.open(self._sequence_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            text = os.pread(fd, _SEQUENCE_WIDTH + 1, 0)
+            start = self._parse_sequence(text) if text else self._highest_seqno() + 1
+            # one write of a few bytes at offset 0 is never torn
+            os.pwrite(fd, f"{start + SEQUENCE_BLOCK:>{_SEQUENCE_WIDTH}}\n".encode(), 0)
+            if self.durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        if not text:
+            self._sync_directory()
+        return start
+
+    def _parse_sequence(self, text: bytes) -> int:
+        try:
+            return int(text)
+        except ValueError:
+            raise StoreError(f"the ID counter {self._sequence_path!r} is damaged "
+                             f"(it holds {text[:40]!r}, not a number); delete it and "
+                             f"numbering restarts after the highest ID in the store") from None
+
+    def _highest_seqno(self) -> int:
+        return max((id_.seqno for id_ in self._ids()), default=0)

@@ -1,0 +1,177 @@
+"""The byte format of a stored record: a checked header followed by a pickle.
+
+Layout (format version 1)::
+
+    b"G3S"  version:u8  flags:u8  protocol:u8  crc32:u32 (big endian)  payload
+
+The CRC-32 covers the version, flags and protocol bytes and the payload, so a
+flipped byte anywhere in a record is detected before anything is unpickled.
+Records written by GC3Pie (a bare pickle, protocol 2 or newer) are read as
+format version 0.
+
+References to `Persistable` objects are pickled as persistent IDs.  The
+record of a `Persistable` object itself is pickled in two parts (how to
+create the object, then its state), so that loading can register the empty
+object before its state refers back to it: this is what lets cycles
+between `Persistable` objects load.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import struct
+import sys
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+from gc3store.persistable import Persistable
+
+MAGIC = b"G3S"
+FORMAT_VERSION = 1
+HEADER = struct.Struct(">3sBBBI")
+FLAG_TWO_PART = 0x01
+_LEGACY_PICKLE_START = pickle.PROTO  # every pickle of protocol 2 or newer starts with it
+
+Reference = Callable[[Persistable], str]
+"""Given a `Persistable` met while pickling, save it if needed and return its ID."""
+
+Resolve = Callable[[str], Any]
+"""Given a persistent ID met while unpickling, return the object it names."""
+
+
+class CorruptRecord(Exception):
+    """The bytes of a record are not a record this module wrote."""
+
+
+class _Pickler(pickle.Pickler):
+    def __init__(self, stream: io.BytesIO, protocol: int, reference: Reference,
+                 inline: object) -> None:
+        super().__init__(stream, protocol)
+        self._reference = reference
+        self._inline = inline
+
+    def persistent_id(self, obj: Any) -> str | None:  # type: ignore[override]
+        if isinstance(obj, Persistable) and obj is not self._inline:
+            return self._reference(obj)
+        return None
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, stream: io.BytesIO, resolve: Resolve) -> None:
+        super().__init__(stream)
+        self._resolve = resolve
+
+    def persistent_load(self, pid: Any) -> Any:
+        if not isinstance(pid, str):
+            raise pickle.UnpicklingError(f"persistent reference {pid!r} is not an object ID")
+        return self._resolve(pid)
+
+
+def encode(obj: object, protocol: int, reference: Reference) -> bytes:
+    """Return the record bytes for `obj`; `reference` handles nested `Persistable` objects."""
+    stream = io.BytesIO()
+    stream.write(bytes(HEADER.size))
+    flags = 0
+    parts = _two_parts(obj, protocol) if isinstance(obj, Persistable) else None
+    if parts is None:
+        _Pickler(stream, protocol, reference, inline=obj).dump(obj)
+    else:
+        flags |= FLAG_TWO_PART
+        pickler = _Pickler(stream, protocol, reference, inline=None)
+        pickler.dump(parts[0])
+        pickler.dump(parts[1])
+    record = stream.getbuffer()
+    meta = bytes((FORMAT_VERSION, flags, protocol))
+    crc = zlib.crc32(record[HEADER.size:], zlib.crc32(meta))
+    HEADER.pack_into(record, 0, MAGIC, FORMAT_VERSION, flags, protocol, crc)
+    del record
+    return stream.getvalue()
+
+
+def _two_parts(obj: object, protocol: int) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
+    reduced = obj.__reduce_ex__(protocol)
+    if isinstance(reduced, str):
+        return None
+    create, args, state, listitems, dictitems, setter = (tuple(reduced) + (None,) * 4)[:6]
+    return ((create, args),
+            (state,
+             None if listitems is None else list(listitems),
+             None if dictitems is None else list(dictitems),
+             setter))
+
+
+def decode(data: bytes, resolve: Resolve, on_created: Callable[[Any], None]) -> Any:
+    """Return the object stored in `data`.
+
+    `resolve` loads the objects that `data` refers to; `on_created` is called
+    with a two-part record's object as soon as it exists, before its state is
+    set.  Raises `CorruptRecord` when the bytes fail their checks.
+    """
+    view = memoryview(data)
+    if view[:len(MAGIC)] == MAGIC:
+        payload, two_part = _check_header(view)
+    elif view[:1] == _LEGACY_PICKLE_START:
+        payload, two_part = view, False
+    else:
+        raise CorruptRecord("the data is neither a gc3store record nor a GC3Pie pickle")
+    unpickler = _Unpickler(io.BytesIO(payload), resolve)
+    if not two_part:
+        return unpickler.load()
+    create, args = unpickler.load()
+    obj = create(*args)
+    on_created(obj)
+    state, listitems, dictitems, setter = unpickler.load()
+    _set_state(obj, state, setter)
+    if listitems is not None:
+        _extend(obj, listitems)
+    for key, value in dictitems or ():
+        obj[key] = value
+    return obj
+
+
+def _check_header(view: memoryview) -> tuple[memoryview, bool]:
+    if len(view) < HEADER.size:
+        raise CorruptRecord(f"the record is {len(view)} bytes long, shorter than its header")
+    _, version, flags, protocol, crc = HEADER.unpack_from(view)
+    if version != FORMAT_VERSION:
+        raise CorruptRecord(f"unknown record format version {version} "
+                            f"(this gc3store reads versions 0 and {FORMAT_VERSION})")
+    payload = view[HEADER.size:]
+    if zlib.crc32(payload, zlib.crc32(bytes((version, flags, protocol)))) != crc:
+        raise CorruptRecord("the record's checksum does not match its contents")
+    if flags & ~FLAG_TWO_PART:
+        raise CorruptRecord(f"unknown record flags {flags:#04x}")
+    return payload, bool(flags & FLAG_TWO_PART)
+
+
+def _set_state(obj: Any, state: Any, setter: Callable[[Any, Any], None] | None) -> None:
+    """Apply `state` to `obj` exactly as pickle's BUILD opcode does."""
+    if setter is not None:
+        setter(obj, state)
+        return
+    if state is None:
+        return
+    setstate = getattr(obj, "__setstate__", None)
+    if setstate is not None:
+        setstate(state)
+        return
+    slotstate = None
+    if isinstance(state, tuple) and len(state) == 2:
+        state, slotstate = state
+    if state:
+        instance_dict = obj.__dict__
+        for key, value in state.items():
+            instance_dict[sys.intern(key) if type(key) is str else key] = value
+    for key, value in (slotstate or {}).items():
+        setattr(obj, key, value)
+
+
+def _extend(obj: Any, items: list[Any]) -> None:
+    extend = getattr(obj, "extend", None)
+    if extend is not None:
+        extend(items)
+        return
+    for item in items:
+        obj.append(item)

@@ -1,0 +1,780 @@
+"""`SqlStore`: records kept as the rows of one table in SQLite, PostgreSQL or MariaDB/MySQL.
+
+SQLAlchemy reads the URL, picks the dialect, creates or checks the table and
+pools the connections.  The record primitives run statements that are
+compiled once, on the DBAPI cursor of the one connection each process
+holds: a save then costs what the database does, and little more.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import dataclasses
+import logging
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.engine import URL, Dialect, Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
+
+from gc3store.accessors import GetValue
+from gc3store.errors import SaveError, StoreError, StoreUnavailable
+from gc3store.ids import Id, IdFactory
+from gc3store.store import DEFAULT_PROTOCOL, RecordStore
+
+DEFAULT_TABLE = "store"
+SUPPORTED_BACKENDS = ("sqlite", "postgresql", "mysql", "mariadb")
+DEFAULT_DRIVERS = {"postgresql": "psycopg", "mysql": "pymysql", "mariadb": "pymysql"}
+"""The driver a bare ``backend://`` URL uses (SQLAlchemy's own default, psycopg2, is not ours)."""
+PIP_EXTRAS = {"postgresql": ("postgresql", "psycopg 3"), "mysql": ("mysql", "PyMySQL"),
+              "mariadb": ("mysql", "PyMySQL")}
+"""The ``gc3store[EXTRA]`` that installs the default driver of a backend, and that driver."""
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+SERVER_CONNECT_TIMEOUT_S = 10
+MYSQL_MAX_PACKET_CEILING = 1 << 30  # the largest max_allowed_packet a server accepts
+
+Accessor = Callable[[Any], Any]
+ExtraFields = Mapping["sa.Column[Any]", Accessor]
+
+_RESERVED_COLUMNS = ("id", "prefix", "data", "state")
+_ID_TYPE = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # INTEGER PRIMARY KEY: rowid
+_DATA_TYPE = sa.LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb")
+_STATE = GetValue(default=None).execution.state
+_STATE_LENGTH = 128
+_MYSQL_DUPLICATE_ENTRY = 1062
+_MYSQL_PACKET_ERRORS = (1153, 1301)  # packet bigger than max_allowed_packet, result too big
+_PACKET_MARGIN = 1024  # the statement around the record, with room to spare
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@]*:)[^@/]*@")
+
+_log = logging.getLogger("gc3store")
+
+_inherited: builtins.list[object] = []
+"""Connections this process inherited through fork: the parent still uses them, so the child
+must neither close them nor let them be garbage-collected (either would talk to the server or
+the database file on the parent's behalf)."""
+
+
+class _SecretUrl(str):
+    """The URL string the user gave, which displays with its password hidden.
+
+    Equality, hashing and every string method see the real URL;  `str`,
+    `format` and `repr` show the masked one, so that no message built from
+    the store's `url`, the engine's included, reveals the password.
+    """
+
+    shown: str
+
+    def __new__(cls, value: str, shown: str) -> _SecretUrl:
+        instance = super().__new__(cls, value)
+        instance.shown = shown
+        return instance
+
+    def __str__(self) -> str:
+        return self.shown
+
+    def __format__(self, spec: str) -> str:
+        return format(self.shown, spec)
+
+    def __repr__(self) -> str:
+        return repr(self.shown)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Statement:
+    """A statement compiled to the driver's SQL text, with what binding its values needs."""
+
+    sql: str
+    names: tuple[str, ...]
+    positional: bool
+    processors: tuple[tuple[str, Callable[[Any], Any]], ...]
+
+    @classmethod
+    def compile(cls, clause: sa.ClauseElement, dialect: Dialect) -> _Statement:
+        compiled = clause.compile(dialect=dialect)
+        names = tuple(compiled.positiontup or ()) if dialect.positional else tuple(compiled.binds)
+        processors = []
+        for name, bind in compiled.binds.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                processors.append((name, processor))
+        return cls(str(compiled), names, dialect.positional, tuple(processors))
+
+    def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        """The values in the form the driver takes them, through the types' bind processors."""
+        bound = dict(values)
+        for name, processor in self.processors:
+            bound[name] = processor(bound[name])
+        if self.positional:
+            return tuple(bound[name] for name in self.names)
+        return bound
+
+
+@dataclasses.dataclass(frozen=True)
+class _Statements:
+    """Every statement the record primitives run on one table."""
+
+    begin: str
+    new_placeholder: _Statement
+    placeholder_returns_id: bool
+    fill_placeholder: _Statement
+    insert: _Statement
+    insert_raises_on_duplicate: bool
+    update: _Statement
+    read: _Statement
+    delete: _Statement
+
+    @classmethod
+    def compile(cls, table: sa.Table, extra_names: Sequence[str], dialect: Dialect) -> _Statements:
+        columns = table.c
+        by_id = columns.id == sa.bindparam("p_id")
+        owned = sa.and_(by_id, columns.prefix == sa.bindparam("p_prefix"),
+                        columns.data.is_not(None))
+        row: dict[Any, Any] = {columns.data: sa.bindparam("v_data"),
+                               columns.state: sa.bindparam("v_state")}
+        for index, name in enumerate(extra_names):
+            row[columns[name]] = sa.bindparam(f"x{index}")
+        new_placeholder = table.insert().values(prefix=sa.null(), data=sa.null())
+        returns_id = dialect.name == "postgresql"
+        if returns_id:
+            new_placeholder = new_placeholder.returning(columns.id)
+        insert, raises_on_duplicate = _insert_new(table, dialect)
+        return cls(
+            begin=_BEGIN.get(dialect.name, "BEGIN"),
+            new_placeholder=_Statement.compile(new_placeholder, dialect),
+            placeholder_returns_id=returns_id,
+            fill_placeholder=_Statement.compile(
+                table.update().where(by_id, columns.data.is_(None))
+                .values({columns.prefix: sa.bindparam("v_prefix"), **row}), dialect),
+            insert=_Statement.compile(
+                insert.values({columns.id: sa.bindparam("p_id"),
+                               columns.prefix: sa.bindparam("v_prefix"), **row}), dialect),
+            insert_raises_on_duplicate=raises_on_duplicate,
+            update=_Statement.compile(table.update().where(owned).values(row), dialect),
+            read=_Statement.compile(sa.select(columns.data).where(owned), dialect),
+            delete=_Statement.compile(table.delete().where(owned), dialect),
+        )
+
+
+# A write transaction takes the write lock at once on SQLite: one that upgrades a read lock
+# later gets SQLITE_BUSY at once, without the busy handler being consulted.
+_BEGIN = {"sqlite": "BEGIN IMMEDIATE", "mysql": "START TRANSACTION",
+          "mariadb": "START TRANSACTION"}
+
+
+def _insert_new(table: sa.Table, dialect: Dialect) -> tuple[Any, bool]:
+    """An INSERT of a row with an explicit ID that skips a taken ID, and whether it raises instead.
+
+    PostgreSQL aborts the whole transaction on a failed INSERT, hence ON CONFLICT there;
+    MySQL's duplicate-key error undoes only the statement, and the driver reports it.
+    """
+    if dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=["id"]), False
+    if dialect.name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=["id"]), False
+    return table.insert(), True
+
+
+class _Transaction:
+    """The re-entrant write transaction of a `SqlStore`: only the outermost level commits."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self._store = store
+
+    def __enter__(self) -> None:
+        store = self._store
+        if store._depth == 0:
+            store._begin()
+        store._depth += 1
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        store = self._store
+        if store._depth > 1:
+            store._depth -= 1
+            return
+        try:
+            if kind is None:
+                store._commit()
+            else:
+                store._rollback()
+        finally:
+            store._depth = 0
+
+
+class SqlStore(RecordStore):
+    """Keep records as rows of a table in a SQL database: SQLite, PostgreSQL, MariaDB or MySQL.
+
+    `url` is a SQLAlchemy URL: ``sqlite:////abs/path.db``,
+    ``sqlite:///relative.db`` (resolved against the working directory when
+    the store is made), ``postgresql://user:pw@host/db``,
+    ``mysql://user:pw@host/db``, ``mariadb://...``; a ``+driver`` may be
+    given, and bare ``postgresql://`` uses psycopg 3 and ``mysql://`` and
+    ``mariadb://`` use PyMySQL.  The table is `table_name`, else the URL's
+    ``#table=NAME`` fragment, else ``store``; with `create` it is created
+    when missing.  Its columns: ``id`` (the number of the object's ID, an
+    autoincrement key never reused), ``prefix`` (the rest of the ID),
+    ``data`` (the record), ``state`` (``obj.execution.state`` where that
+    exists, as GC3Pie stores it), and one column per entry of `extra_fields`,
+    a mapping ``{sqlalchemy.Column: accessor}``: on every save,
+    ``accessor(obj)`` is stored in a copy of that column (NULL, with a
+    warning on the ``gc3store`` logger, if the accessor raises).  The
+    accessors of `gc3store.accessors` make such functions.  `list` takes
+    equality filters on ``state`` and those columns: ``list(state='RUNNING')``.
+
+    The number of an ID is the row's primary key, so an `idfactory` with
+    numbers of its own must keep them unique across prefixes too.
+
+    Nothing connects until the first operation; each process then holds one
+    connection.  `pre_fork` closes it; a child that inherited one (with or
+    without `pre_fork`) leaves it to the parent and opens its own.
+
+    `durable` says what a returned save survives on SQLite, which runs in
+    WAL mode: with True (``synchronous=FULL``) a power loss or an operating
+    system crash; with False (``synchronous=NORMAL``) a crash of the process,
+    while a power loss may take the last saves back, never corrupting the
+    database.  On PostgreSQL and MariaDB the server's own settings
+    (``fsync``, ``synchronous_commit``, ``innodb_flush_log_at_trx_commit``)
+    decide, and `durable` changes nothing.
+
+    `directory` is accepted and ignored, so that `make_store` can pass the
+    same keywords to every kind of store.
+    """
+
+    def __init__(self, url: str, table_name: str | None = None,
+                 idfactory: IdFactory | None = None, extra_fields: ExtraFields | None = None,
+                 create: bool = True, protocol: int = DEFAULT_PROTOCOL, *, durable: bool = True,
+                 directory: str | None = None) -> None:
+        if not isinstance(url, str):
+            raise TypeError(f"a SqlStore URL is a string such as 'sqlite:////var/lib/app.db', "
+                            f"not {type(url).__name__} {url!r}")
+        base, _, fragment = url.partition("#")
+        parsed = _parse_url(base, url)
+        shown = url if parsed.password is None else _shown(parsed, fragment)
+        super().__init__(url if shown == url else _SecretUrl(url, shown), idfactory, protocol)
+        self.table_name = _table_name(table_name, fragment)
+        self.extra_fields = _checked_extra_fields(extra_fields)
+        self.create = bool(create)
+        self.durable = bool(durable)
+        self._table = _make_table(self.table_name, self.extra_fields)
+        self._extra_names = tuple(column.name for column in self.extra_fields)
+        self._password = parsed.password or ""
+        self._engine = _make_engine(_engine_url(parsed, shown), shown, self.durable)
+        self._dbapi_error: type[Exception] = self._engine.dialect.loaded_dbapi.Error
+        self._statements: _Statements | None = None
+        self._list_statements: dict[tuple[tuple[str, bool], ...], _Statement] = {}
+        self._connection: PoolProxiedConnection | None = None
+        self._cursor: DBAPICursor | None = None
+        self._max_packet: int | None = None
+        self._transaction_level = _Transaction(self)
+        self._depth = 0
+        self._placeholders: set[int] = set()
+        self._created: set[Id] = set()
+        self._rolled_back: set[Id] = set()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.url!r}, table_name={self.table_name!r})"
+
+    @property
+    def filterable_columns(self) -> tuple[str, ...]:
+        """The names `list` takes as filters: ``state`` and the `extra_fields` columns."""
+        return ("state", *self._extra_names)
+
+    def list(self, **filters: Any) -> builtins.list[str]:
+        unknown = sorted(set(filters) - set(self.filterable_columns))
+        if unknown:
+            raise TypeError(f"{type(self).__name__}.list() got unknown filter {unknown[0]!r}: "
+                            f"the filterable columns of table {self.table_name!r} are "
+                            f"{', '.join(map(repr, self.filterable_columns))}")
+        return super().list(**filters)
+
+    def pre_fork(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close this process's connection and the engine's pool; the next operation reconnects."""
+        with self._lock:
+            self._check_fork()
+            if self._depth:
+                raise StoreError(f"cannot close {self.url} in the middle of a transaction")
+            connection, self._connection, self._cursor = self._connection, None, None
+            if connection is not None:
+                with contextlib.suppress(Exception):
+                    connection.close()
+            self._engine.dispose()
+
+    # -- record primitives -------------------------------------------------
+
+    def _next_seqno(self) -> int:
+        statements = self._prepared()
+        with self._transaction():
+            cursor = self._execute(statements.new_placeholder, {})
+            if statements.placeholder_returns_id:
+                row = cursor.fetchone()
+                assert row is not None
+                seqno = int(row[0])
+            else:
+                seqno = int(cursor.lastrowid)
+            self._placeholders.add(seqno)
+        return seqno
+
+    def _read(self, id_: Id) -> bytes | None:
+        cursor = self._execute(self._prepared().read, {"p_id": id_.seqno, "p_prefix": id_.prefix})
+        rows = cursor.fetchall()  # to the end, so that SQLite ends the statement's read snapshot
+        if not rows:
+            return None
+        data = rows[0][0]
+        return data if isinstance(data, bytes) else bytes(data)
+
+    def _create(self, id_: Id, data: bytes, obj: Any) -> bool:
+        statements = self._prepared()
+        values = self._row(id_, data, obj)
+        values["v_prefix"] = id_.prefix
+        values["p_id"] = id_.seqno
+        with self._transaction():
+            if id_.seqno in self._placeholders:
+                self._placeholders.discard(id_.seqno)
+                created = self._write(statements.fill_placeholder, values, id_) == 1
+            else:
+                created = self._insert(statements, values, id_)
+            if created:
+                self._created.add(id_)
+        return created
+
+    def _update(self, id_: Id, data: bytes, obj: Any) -> bool:
+        values = self._row(id_, data, obj)
+        values["p_id"] = id_.seqno
+        values["p_prefix"] = id_.prefix
+        with self._transaction():
+            return self._write(self._prepared().update, values, id_) == 1
+
+    def _delete(self, id_: Id) -> bool:
+        if id_ in self._rolled_back:
+            # the rollback took this record away already; its number may since have been
+            # handed out again (SQLite's AUTOINCREMENT counter is rolled back too)
+            self._rolled_back.discard(id_)
+            return False
+        with self._transaction():
+            cursor = self._execute(self._prepared().delete,
+                                   {"p_id": id_.seqno, "p_prefix": id_.prefix})
+            return int(cursor.rowcount) == 1
+
+    def _ids(self, **filters: Any) -> Iterable[Id]:
+        statement = self._list_statement(filters)
+        values = {f"f{index}": value for index, (_, value) in enumerate(sorted(filters.items()))
+                  if value is not None}
+        rows = self._execute(statement, values).fetchall()
+        return [Id(prefix, int(seqno)) for prefix, seqno in rows]
+
+    def _transaction(self) -> contextlib.AbstractContextManager[None]:
+        return self._transaction_level
+
+    def _after_fork(self) -> None:
+        if self._connection is not None:
+            _inherited.append((self._connection.dbapi_connection, self._cursor))
+            with contextlib.suppress(Exception):
+                self._connection.detach()  # so that the pool never resets it for the parent
+        self._connection = self._cursor = None
+        self._depth = 0
+        self._placeholders.clear()
+        self._created.clear()
+        self._rolled_back.clear()
+        self._engine.dispose(close=False)
+
+    # -- transactions ------------------------------------------------------
+
+    def _begin(self) -> None:
+        self._rolled_back.clear()
+        self._execute_control(self._prepared().begin)
+
+    def _commit(self) -> None:
+        try:
+            # never through _with_reconnect: a COMMIT on a new connection would commit nothing
+            if self._cursor is None:
+                raise StoreUnavailable(f"lost the connection to {self.url} in the middle of "
+                                       f"a transaction, which was rolled back")
+            self._cursor.execute("COMMIT")
+        except BaseException as exc:
+            self._rollback()
+            if isinstance(exc, StoreError) or not isinstance(exc, Exception):
+                raise
+            raise SaveError(f"cannot commit to {self.url} (if the connection was lost, the "
+                            f"transaction may or may not have been committed): "
+                            f"{type(exc).__name__}: {self._scrub(str(exc))}") from exc
+        self._placeholders.clear()
+        self._created.clear()
+
+    def _rollback(self) -> None:
+        self._rolled_back = self._created
+        self._created = set()
+        self._placeholders.clear()
+        if self._cursor is not None:
+            try:
+                self._cursor.execute("ROLLBACK")
+            except Exception:
+                # a connection that cannot roll back is in no state to be used again
+                self._drop_connection()
+
+    # -- statements --------------------------------------------------------
+
+    def _execute(self, statement: _Statement, values: Mapping[str, Any]) -> DBAPICursor:
+        parameters = statement.parameters(values)
+        return self._with_reconnect(lambda cursor: cursor.execute(statement.sql, parameters))
+
+    def _execute_control(self, sql: str) -> None:
+        self._with_reconnect(lambda cursor: cursor.execute(sql))
+
+    def _with_reconnect(self, run: Callable[[DBAPICursor], object]) -> DBAPICursor:
+        """`run` on this process's cursor, connecting first if needed.
+
+        Outside a transaction (a read, or the BEGIN of one), a connection the
+        server dropped, by a restart say, is replaced once and `run` tried
+        again; inside one, the server has rolled the transaction back, and
+        the loss is reported.
+        """
+        cursor = self._cursor if self._cursor is not None else self._connect()
+        try:
+            run(cursor)
+            return cursor
+        except Exception as exc:
+            if not self._is_disconnect(exc, cursor):
+                raise
+            self._drop_connection()
+            if self._depth:
+                raise StoreUnavailable(
+                    f"lost the connection to {self.url} in the middle of a transaction, "
+                    f"which was rolled back: {self._scrub(str(exc))}") from exc
+        cursor = self._connect()
+        run(cursor)
+        return cursor
+
+    def _is_disconnect(self, exc: Exception, cursor: DBAPICursor) -> bool:
+        if not isinstance(exc, self._dbapi_error) or self._connection is None:
+            return False
+        return self._engine.dialect.is_disconnect(
+            exc, self._connection.dbapi_connection, cursor)  # type: ignore[arg-type]
+
+    def _write(self, statement: _Statement, values: Mapping[str, Any], id_: Id) -> int:
+        """Run a statement that writes a record; return the number of rows it changed."""
+        parameters = statement.parameters(values)
+        self._check_packet(statement, parameters, values["v_data"], id_)
+        try:
+            cursor = self._with_reconnect(lambda cursor: cursor.execute(statement.sql, parameters))
+        except self._dbapi_error as exc:
+            if _mysql_error_code(exc) in _MYSQL_PACKET_ERRORS:
+                raise self._packet_too_large(id_, len(values["v_data"])) from exc
+            raise
+        return int(cursor.rowcount)
+
+    def _insert(self, statements: _Statements, values: Mapping[str, Any], id_: Id) -> bool:
+        try:
+            return self._write(statements.insert, values, id_) == 1
+        except self._dbapi_error as exc:
+            if statements.insert_raises_on_duplicate and \
+                    _mysql_error_code(exc) == _MYSQL_DUPLICATE_ENTRY:
+                return False
+            raise
+
+    def _list_statement(self, filters: Mapping[str, Any]) -> _Statement:
+        key = tuple((name, value is None) for name, value in sorted(filters.items()))
+        statement = self._list_statements.get(key)
+        if statement is None:
+            columns = self._table.c
+            query = sa.select(columns.prefix, columns.id).where(columns.data.is_not(None))
+            for index, (name, is_null) in enumerate(key):
+                query = query.where(columns[name].is_(None) if is_null
+                                    else columns[name] == sa.bindparam(f"f{index}"))
+            statement = _Statement.compile(query.order_by(columns.id), self._engine.dialect)
+            self._list_statements[key] = statement
+        return statement
+
+    def _row(self, id_: Id, data: bytes, obj: Any) -> dict[str, Any]:
+        """The column values of the record of `obj`, keyed by bind name."""
+        state = _column_value("state", _STATE, obj, id_)
+        if state is not None:
+            state = str(state)[:_STATE_LENGTH]  # a longer state is no state GC3Pie knows
+        values = {"v_data": data, "v_state": state}
+        for index, (column, accessor) in enumerate(self.extra_fields.items()):
+            values[f"x{index}"] = _column_value(column.name, accessor, obj, id_)
+        return values
+
+    # -- connecting --------------------------------------------------------
+
+    def _prepared(self) -> _Statements:
+        if self._statements is None:
+            self._connect()
+        assert self._statements is not None
+        return self._statements
+
+    def _connect(self) -> DBAPICursor:
+        """Open this process's connection, preparing the table the first time."""
+        if self._depth:
+            raise StoreUnavailable(f"the connection to {self.url} was lost in the middle of "
+                                   f"a transaction, which was rolled back")
+        if self._statements is None:
+            self._prepare_table()
+        try:
+            connection = self._engine.raw_connection()
+        except sa.exc.DBAPIError as exc:
+            raise self._unreachable(exc) from exc
+        cursor = connection.cursor()
+        self._max_packet = _max_packet(self._engine.dialect, cursor)
+        self._connection, self._cursor = connection, cursor
+        return cursor
+
+    def _drop_connection(self) -> None:
+        connection, self._connection, self._cursor = self._connection, None, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                connection.invalidate()
+
+    def _prepare_table(self) -> None:
+        """Create the table if it is missing and allowed to be; check its columns; compile."""
+        if self._engine.dialect.name == "sqlite":
+            _make_parent_directory(self._engine.url.database)
+        try:
+            connection = self._engine.connect()
+        except sa.exc.DBAPIError as exc:
+            raise self._unreachable(exc) from exc
+        with connection:
+            try:
+                self._ensure_table(connection)
+                present = {column["name"] for column in
+                           sa.inspect(connection).get_columns(self.table_name)}
+            except sa.exc.SQLAlchemyError as exc:
+                raise StoreError(f"cannot prepare table {self.table_name!r} in {self.url}: "
+                                 f"{self._scrub(str(getattr(exc, 'orig', exc)))}") from exc
+        missing = [name for name in self._table.c.keys() if name not in present]
+        if missing:
+            raise StoreError(f"table {self.table_name!r} in {self.url} lacks the column(s) "
+                             f"{', '.join(map(repr, missing))}: it was not made by this "
+                             f"SqlStore (GC3Pie's tables have no 'prefix'), or with other "
+                             f"extra_fields; give another table_name")
+        self._statements = _Statements.compile(self._table, self._extra_names,
+                                               self._engine.dialect)
+
+    def _ensure_table(self, connection: sa.Connection) -> None:
+        if sa.inspect(connection).has_table(self.table_name):
+            return
+        if not self.create:
+            raise StoreError(f"there is no table {self.table_name!r} in {self.url}; "
+                             f"SqlStore(..., create=True) would create it")
+        try:
+            self._table.create(connection)
+        except sa.exc.DBAPIError:
+            # another process may have created it in the meantime
+            if not sa.inspect(connection).has_table(self.table_name):
+                raise
+
+    # -- errors ------------------------------------------------------------
+
+    def _unreachable(self, exc: sa.exc.DBAPIError) -> StoreUnavailable:
+        reason = self._scrub(str(exc.orig)).strip()
+        if self._engine.dialect.name == "sqlite":
+            return StoreUnavailable(f"cannot open the SQLite database of {self.url}: {reason}")
+        return StoreUnavailable(f"cannot connect to {self.url}: the database server is "
+                                f"unreachable or refused the connection: {reason}")
+
+    def _check_packet(self, statement: _Statement, parameters: Sequence[Any] | dict[str, Any],
+                      data: bytes, id_: Id) -> None:
+        """Refuse a record that MariaDB/MySQL would refuse, before sending any of it.
+
+        The server drops the connection on a packet over its limit; the
+        record's bytes may grow up to twice by escaping, so the exact size
+        is measured only when that could matter.
+        """
+        limit = self._max_packet
+        if limit is None or 2 * len(data) + _PACKET_MARGIN < limit:
+            return
+        size = len(data) + _PACKET_MARGIN
+        mogrify = getattr(self._cursor, "mogrify", None)
+        if mogrify is not None:
+            size = len(mogrify(statement.sql, parameters).encode("utf-8", "surrogateescape"))
+            size += _PACKET_MARGIN
+        if size > limit:
+            raise self._packet_too_large(id_, size)
+
+    def _packet_too_large(self, id_: Id, size: int) -> SaveError:
+        limit = self._max_packet
+        wanted = min(MYSQL_MAX_PACKET_CEILING, 1 << (size + size // 10).bit_length())
+        return SaveError(
+            f"cannot save {str(id_)!r} in {self.url}: its record needs a packet of about "
+            f"{size} bytes, over the server's max_allowed_packet of {limit} bytes; raise the "
+            f"limit with SET GLOBAL max_allowed_packet={wanted} (or max_allowed_packet={wanted} "
+            f"in the [mysqld] section of the server's configuration), then reopen the store")
+
+    def _scrub(self, text: str) -> str:
+        """`text` without the password of the URL, which drivers could echo."""
+        return text.replace(self._password, "***") if self._password else text
+
+
+# -- building a store ------------------------------------------------------
+
+
+def pip_extra(backend: str) -> str:
+    """The ``gc3store`` extra that installs the default driver of `backend`: ``postgresql``, ``mysql``."""
+    try:
+        return PIP_EXTRAS[backend][0]
+    except KeyError:
+        raise ValueError(f"no gc3store extra installs a driver for {backend!r}: the backends "
+                         f"with one are {', '.join(sorted(PIP_EXTRAS))}") from None
+
+
+def missing_driver_error(shown: str, backend: str, driver: str, reason: str) -> StoreError:
+    """The error for a URL whose driver cannot be loaded, saying what to install."""
+    if backend not in PIP_EXTRAS:
+        return StoreError(f"cannot open {shown}: the {backend} driver {driver!r} cannot be "
+                          f"loaded ({reason})")
+    package = PIP_EXTRAS[backend][1]
+    default = DEFAULT_DRIVERS[backend]
+    advice = f"pip install gc3store[{pip_extra(backend)}]"
+    if driver != default:
+        advice += f" installs {package}, which '{backend}://' and '{backend}+{default}://' use"
+    return StoreError(f"cannot open {shown}: the {backend} driver {driver!r} is not "
+                      f"installed ({reason}); {advice}")
+
+
+def _parse_url(base: str, url: str) -> URL:
+    try:
+        parsed = sa.make_url(base)
+    except (sa.exc.ArgumentError, ValueError) as exc:
+        raise StoreError(f"malformed database URL {_masked(url)!r}: "
+                         f"{exc}; a SqlStore URL looks like 'sqlite:////var/lib/app.db' or "
+                         f"'postgresql://user:password@host/database'") from None
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        raise StoreError(f"SqlStore does not support {backend!r} databases "
+                         f"({_masked(url)!r}): it supports "
+                         f"{', '.join(SUPPORTED_BACKENDS)}")
+    return parsed
+
+
+def _masked(url: str) -> str:
+    """`url` with anything that looks like a password hidden, for a URL that does not parse."""
+    return _PASSWORD_IN_URL.sub(r"\1***@", url)
+
+
+def _shown(parsed: URL, fragment: str) -> str:
+    shown = parsed.render_as_string(hide_password=True)
+    return f"{shown}#{fragment}" if fragment else shown
+
+
+def _engine_url(parsed: URL, shown: str) -> URL:
+    backend = parsed.get_backend_name()
+    if "+" not in parsed.drivername and backend in DEFAULT_DRIVERS:
+        parsed = parsed.set(drivername=f"{backend}+{DEFAULT_DRIVERS[backend]}")
+    if backend != "sqlite" or parsed.query.get("uri"):
+        return parsed
+    if parsed.database in (None, "", ":memory:"):
+        raise StoreError(f"{shown!r} names no database file, and a SqlStore keeps its records "
+                         f"in one: give 'sqlite:////absolute/path.db' (or use 'memory://NAME')")
+    # the path is resolved now: the first connection may come after a chdir()
+    return parsed.set(database=os.path.abspath(parsed.database))
+
+
+def _make_engine(url: URL, shown: str, durable: bool) -> Engine:
+    backend = url.get_backend_name()
+    connect_args: dict[str, Any] = {}
+    if backend == "sqlite":
+        connect_args["check_same_thread"] = False  # the store's lock serializes all use
+    elif backend == "postgresql" and "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = SERVER_CONNECT_TIMEOUT_S
+    elif url.get_driver_name() == "pymysql":
+        connect_args["binary_prefix"] = True  # records are sent as _binary'...', not as text
+    try:
+        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True,
+                                  connect_args=connect_args)
+    except (sa.exc.NoSuchModuleError, ImportError) as exc:
+        raise missing_driver_error(shown, backend, url.get_driver_name(), str(exc)) from None
+    if backend == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_setup(durable))
+    return engine
+
+
+def _sqlite_setup(durable: bool) -> Callable[[DBAPIConnection, ConnectionPoolEntry], None]:
+    synchronous = "FULL" if durable else "NORMAL"
+
+    def setup(connection: DBAPIConnection, record: ConnectionPoolEntry) -> None:
+        cursor = connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.fetchall()
+        cursor.execute(f"PRAGMA synchronous = {synchronous}")
+        cursor.close()
+    return setup
+
+
+def _make_parent_directory(database: str | None) -> None:
+    if database and not database.startswith("file:"):
+        os.makedirs(os.path.dirname(database), exist_ok=True)
+
+
+def _max_packet(dialect: Dialect, cursor: DBAPICursor) -> int | None:
+    if dialect.name not in ("mysql", "mariadb"):
+        return None
+    cursor.execute("SELECT @@max_allowed_packet")
+    row = cursor.fetchone()
+    return int(row[0]) if row else None
+
+
+def _mysql_error_code(exc: Exception) -> int | None:
+    code = exc.args[0] if exc.args else None
+    return code if isinstance(code, int) else None
+
+
+def _table_name(given: str | None, fragment: str) -> str:
+    if given is None:
+        from_url = parse_qs(fragment).get("table")
+        given = from_url[-1] if from_url else DEFAULT_TABLE
+    if not isinstance(given, str) or not given:
+        raise ValueError(f"a table name is a non-empty string, not {given!r}")
+    return given
+
+
+def _checked_extra_fields(extra_fields: ExtraFields | None) -> dict[sa.Column[Any], Accessor]:
+    checked: dict[sa.Column[Any], Accessor] = {}
+    for column, accessor in (extra_fields or {}).items():
+        if not isinstance(column, sa.Column):
+            raise TypeError(f"the keys of extra_fields are sqlalchemy.Column objects, "
+                            f"not {type(column).__name__} {column!r}")
+        if not callable(accessor):
+            raise TypeError(f"the accessor of extra field {column.name!r} must be callable, "
+                            f"not {type(accessor).__name__} {accessor!r}")
+        if column.name in _RESERVED_COLUMNS or column.name in {c.name for c in checked}:
+            raise ValueError(f"extra field {column.name!r} clashes with another column: "
+                             f"{', '.join(_RESERVED_COLUMNS)} are the store's own")
+        if not column.nullable:
+            raise ValueError(f"extra field {column.name!r} must be nullable: the store "
+                             f"writes NULL when its accessor fails")
+        checked[column] = accessor
+    return checked
+
+
+def _make_table(name: str, extra_fields: Mapping[sa.Column[Any], Accessor]) -> sa.Table:
+    return sa.Table(
+        name, sa.MetaData(),
+        sa.Column("id", _ID_TYPE, primary_key=True, autoincrement=True),
+        sa.Column("prefix", sa.String(200)),
+        sa.Column("data", _DATA_TYPE),
+        sa.Column("state", sa.String(_STATE_LENGTH)),
+        *(column._copy() for column in extra_fields),
+        sqlite_autoincrement=True,  # AUTOINCREMENT: a removed highest number is never reused
+        mysql_engine="InnoDB", mariadb_engine="InnoDB",
+    )
+
+
+def _column_value(name: str, accessor: Accessor, obj: Any, id_: Id) -> Any:
+    try:
+        return accessor(obj)
+    except Exception as exc:
+        # GC3Pie ignores such errors too: a column is an index, the record is what counts
+        _log.warning("storing NULL in column %r of %s: its accessor %r raised %s: %s",
+                     name, id_, accessor, type(exc).__name__, exc)
+        return None

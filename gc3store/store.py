@@ -1,0 +1,362 @@
+"""The `Store` contract, and `RecordStore`, the engine every reference store is built on.
+
+`Store` is the abstract interface of ``gc3libs.persistence`` (clause 1 of
+``docs/contract.md``).  `RecordStore` implements the whole contract on top of
+six record primitives (create, read, update, delete, list, next number), so
+that a backend only says how bytes are kept: IDs, pickling, `Persistable`
+references, the weak cache of loaded objects, fork detection and the undoing
+of failed saves are the same code for every store.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import os
+import pickle
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, ClassVar, TypeVar
+from weakref import WeakValueDictionary
+
+from gc3store import records
+from gc3store.errors import LoadError, SaveError, StoreError
+from gc3store.ids import Id, IdFactory
+from gc3store.persistable import Persistable
+
+DEFAULT_PROTOCOL = pickle.DEFAULT_PROTOCOL
+_ID_ATTRIBUTES = ("persistent_id", "_id")
+_MISSING = object()
+
+_Result = TypeVar("_Result")
+
+
+class Store(abc.ABC):
+    """Keep Python objects, each under a unique string ID.
+
+    `save` stores any picklable object and returns its ID; `load` returns
+    it; `replace` overwrites it; `remove` deletes it; `list` returns the IDs
+    held.  A store keeps a cache of the objects it loaded, which
+    `invalidate_cache` drops; `pre_fork` and `post_fork` bracket a call to
+    ``os.fork()``.  See ``docs/contract.md`` for the clause-by-clause contract.
+    """
+
+    unsupported_capabilities: ClassVar[frozenset[str]] = frozenset()
+    """Names of optional capabilities this backend does not have (see the test kit)."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.url!r})"
+
+    @abc.abstractmethod
+    def save(self, obj: Any) -> str:
+        """Store `obj` and return its ID; an object already saved here keeps its ID."""
+
+    @abc.abstractmethod
+    def load(self, id_: str) -> Any:
+        """Return the object saved under `id_`; raise `LoadError` if there is none."""
+
+    @abc.abstractmethod
+    def replace(self, id_: str, obj: Any) -> None:
+        """Store a copy of `obj` under the existing ID `id_`; raise `LoadError` if `id_` is unknown."""
+
+    @abc.abstractmethod
+    def remove(self, id_: str) -> None:
+        """Delete the object saved under `id_`; raise `LoadError` if there is none."""
+
+    def list(self, **filters: Any) -> list[str]:
+        """Return the IDs of all objects in the store.
+
+        Optional: a store that cannot list raises `NotImplementedError`.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not implement list()")
+
+    def invalidate_cache(self) -> None:
+        """Forget the loaded objects: the next `load` of any ID reads the backing storage."""
+
+    def pre_fork(self) -> None:
+        """Prepare for ``os.fork()``: release what parent and child cannot share."""
+
+    def post_fork(self) -> None:
+        """Resume work after ``os.fork()``; call it in both the parent and the child."""
+
+
+class _SaveSession:
+    """What one top-level save or replace did, so that a failure can undo it."""
+
+    def __init__(self) -> None:
+        self.in_progress: dict[int, Id] = {}
+        self.created: list[Id] = []
+        self._old_attributes: list[tuple[Any, str, Any]] = []
+
+    def set_attribute(self, obj: Any, name: str, value: Any) -> bool:
+        """Set ``obj.name = value``, remembering the old value; False if `obj` refuses it."""
+        old = obj.__dict__.get(name, _MISSING) if hasattr(obj, "__dict__") else getattr(
+            obj, name, _MISSING)
+        try:
+            setattr(obj, name, value)
+        except (AttributeError, TypeError):
+            return False
+        self._old_attributes.append((obj, name, old))
+        return True
+
+    def restore_attributes(self) -> None:
+        for obj, name, old in reversed(self._old_attributes):
+            with contextlib.suppress(AttributeError, TypeError):
+                if old is _MISSING:
+                    delattr(obj, name)
+                else:
+                    setattr(obj, name, old)
+
+
+class RecordStore(Store):
+    """A `Store` kept as one byte record per object.
+
+    Subclasses implement the record primitives (the methods whose names start
+    with ``_`` and are marked abstract) and, where they need them,
+    `_transaction` and `_after_fork`.  The primitives are called with the
+    store's lock held.
+    """
+
+    def __init__(self, url: str | None, idfactory: IdFactory | None = None,
+                 protocol: int = DEFAULT_PROTOCOL) -> None:
+        super().__init__(url)
+        if not isinstance(protocol, int) or not 2 <= protocol <= pickle.HIGHEST_PROTOCOL:
+            raise ValueError(f"protocol must be a pickle protocol from 2 to "
+                             f"{pickle.HIGHEST_PROTOCOL}, not {protocol!r}")
+        self.protocol = protocol
+        factory = idfactory if idfactory is not None else IdFactory()
+        self.idfactory = factory.bound_to(self._next_seqno) if isinstance(
+            factory, IdFactory) else factory
+        self._cache: WeakValueDictionary[str, Any] = WeakValueDictionary()
+        self._lock = threading.RLock()
+        self._pid = os.getpid()
+
+    # -- record primitives -------------------------------------------------
+
+    @abc.abstractmethod
+    def _next_seqno(self) -> int:
+        """Return a number never returned before by any instance on this storage."""
+
+    @abc.abstractmethod
+    def _read(self, id_: Id) -> bytes | None:
+        """Return the record of `id_`, or None if there is none."""
+
+    @abc.abstractmethod
+    def _create(self, id_: Id, data: bytes, obj: Any) -> bool:
+        """Store a new record; return False, changing nothing, if `id_` is taken."""
+
+    @abc.abstractmethod
+    def _update(self, id_: Id, data: bytes, obj: Any) -> bool:
+        """Overwrite the record of `id_`; return False, changing nothing, if there is none."""
+
+    @abc.abstractmethod
+    def _delete(self, id_: Id) -> bool:
+        """Delete the record of `id_`; return False if there is none."""
+
+    @abc.abstractmethod
+    def _ids(self, **filters: Any) -> Iterable[Id]:
+        """Return the IDs of all records."""
+
+    def _transaction(self) -> contextlib.AbstractContextManager[None]:
+        """Group the primitives called by one top-level operation (default: no grouping)."""
+        return contextlib.nullcontext()
+
+    def _after_fork(self) -> None:
+        """Drop what this process inherited from its parent and must not use (default: nothing)."""
+
+    # -- the contract ------------------------------------------------------
+
+    def save(self, obj: Any) -> Id:
+        return self._run_save(lambda session: self._save(session, obj))
+
+    def replace(self, id_: str, obj: Any) -> None:
+        checked = self._check_id(id_)
+        self._run_save(lambda session: self._replace(session, checked, obj))
+
+    def load(self, id_: str) -> Any:
+        checked = self._check_id(id_)
+        with self._lock:
+            self._check_fork()
+            return self._load(checked)
+
+    def remove(self, id_: str) -> None:
+        checked = self._check_id(id_)
+        with self._lock:
+            self._check_fork()
+            with self._storage_errors(StoreError, checked), self._transaction():
+                found = self._delete(checked)
+            if not found:
+                raise self._unknown(checked)
+            self._cache.pop(checked, None)
+
+    def list(self, **filters: Any) -> list[str]:
+        with self._lock:
+            self._check_fork()
+            with self._storage_errors(StoreError, None):
+                return list(self._ids(**filters))
+
+    def invalidate_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def post_fork(self) -> None:
+        with self._lock:
+            self._check_fork()
+
+    # -- the engine --------------------------------------------------------
+
+    def _run_save(self, operation: Callable[[_SaveSession], _Result]) -> _Result:
+        session = _SaveSession()
+        with self._lock:
+            self._check_fork()
+            try:
+                with self._transaction():
+                    return operation(session)
+            except BaseException:
+                self._undo(session)
+                raise
+
+    def _save(self, session: _SaveSession, obj: Any) -> Id:
+        id_ = self._own_id(obj)
+        if id_ is None:
+            id_ = self._assign_new_id(session, obj)
+            self._store_new(session, id_, self._encode(session, id_, obj), obj)
+        else:
+            data = self._encode(session, id_, obj)
+            if not self._call_storage(SaveError, id_, self._update, id_, data, obj):
+                # the record was removed meanwhile: the object gets a new ID
+                id_ = self._assign_new_id(session, obj)
+                self._store_new(session, id_, data, obj)
+        self._remember(id_, obj)
+        return id_
+
+    def _replace(self, session: _SaveSession, id_: Id, obj: Any) -> None:
+        self._stamp(session, obj, id_)
+        data = self._encode(session, id_, obj)
+        if not self._call_storage(SaveError, id_, self._update, id_, data, obj):
+            raise self._unknown(id_)
+        self._remember(id_, obj)
+
+    def _store_new(self, session: _SaveSession, id_: Id, data: bytes, obj: Any) -> None:
+        if not self._call_storage(SaveError, id_, self._create, id_, data, obj):
+            raise self._taken(id_)
+        session.created.append(id_)
+
+    def _encode(self, session: _SaveSession, id_: Id, obj: Any) -> bytes:
+        session.in_progress[id(obj)] = id_
+        if hasattr(obj, "changed"):
+            session.set_attribute(obj, "changed", False)
+        try:
+            return records.encode(obj, self.protocol,
+                                  lambda nested: self._reference(session, nested))
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise SaveError(f"cannot save {id_!r} in {self.url}: "
+                            f"{type(exc).__name__}: {exc}") from exc
+
+    def _reference(self, session: _SaveSession, obj: Persistable) -> str:
+        in_progress = session.in_progress.get(id(obj))
+        if in_progress is not None:
+            return str(in_progress)
+        id_ = self._own_id(obj)
+        if id_ is None or getattr(obj, "changed", True):
+            id_ = self._save(session, obj)
+        return str(id_)
+
+    def _assign_new_id(self, session: _SaveSession, obj: Any) -> Id:
+        raw = self._call_storage(SaveError, None, self.idfactory.new, obj)
+        try:
+            id_ = Id.parse(raw)
+        except (TypeError, ValueError) as exc:
+            raise SaveError(f"the idfactory of {self.url} returned {raw!r} "
+                            f"for a {type(obj).__name__}: {exc}") from exc
+        self._stamp(session, obj, id_)
+        return id_
+
+    def _stamp(self, session: _SaveSession, obj: Any, id_: Id) -> None:
+        session.in_progress[id(obj)] = id_
+        for name in _ID_ATTRIBUTES:
+            session.set_attribute(obj, name, id_)
+
+    def _undo(self, session: _SaveSession) -> None:
+        session.restore_attributes()
+        for id_ in session.created:
+            self._cache.pop(id_, None)
+            with contextlib.suppress(Exception):
+                self._delete(id_)
+
+    def _load(self, id_: Id) -> Any:
+        cached = self._cache.get(id_)
+        if cached is not None:
+            return cached
+        data = self._call_storage(LoadError, id_, self._read, id_)
+        if data is None:
+            raise self._unknown(id_)
+        try:
+            obj = records.decode(data, self._load_reference,
+                                 lambda created: self._remember(id_, created))
+        except Exception as exc:
+            self._cache.pop(id_, None)
+            raise LoadError(f"cannot load {id_!r} from {self.url}: "
+                            f"{type(exc).__name__}: {exc}") from exc
+        for name in _ID_ATTRIBUTES:
+            with contextlib.suppress(AttributeError, TypeError):
+                setattr(obj, name, id_)
+        self._remember(id_, obj)
+        return obj
+
+    def _load_reference(self, id_: str) -> Any:
+        return self._load(self._check_id(id_))
+
+    # -- helpers -----------------------------------------------------------
+
+    def _check_id(self, id_: object) -> Id:
+        try:
+            return Id.parse(id_)
+        except ValueError as exc:
+            raise LoadError(f"{exc} (in {self.url})") from None
+
+    @staticmethod
+    def _own_id(obj: Any) -> Id | None:
+        """The ID `obj` carries, if it carries a well-formed one."""
+        try:
+            return Id.parse(getattr(obj, "persistent_id", None))
+        except (TypeError, ValueError):
+            return None
+
+    def _remember(self, id_: Id, obj: Any) -> None:
+        with contextlib.suppress(TypeError):
+            self._cache[id_] = obj
+
+    def _check_fork(self) -> None:
+        pid = os.getpid()
+        if pid != self._pid:
+            self._pid = pid
+            self._after_fork()
+
+    def _unknown(self, id_: Id) -> LoadError:
+        return LoadError(f"no object with ID {str(id_)!r} in {self.url}")
+
+    def _taken(self, id_: Id) -> SaveError:
+        return SaveError(f"ID {str(id_)!r} is already taken in {self.url}: "
+                         f"the idfactory handed out an ID in use")
+
+    def _call_storage(self, error: type[StoreError], id_: Id | None,
+                      primitive: Callable[..., _Result], *args: Any) -> _Result:
+        with self._storage_errors(error, id_):
+            return primitive(*args)
+
+    @contextlib.contextmanager
+    def _storage_errors(self, error: type[StoreError], id_: Id | None) -> Iterator[None]:
+        """Raise an error of the backing storage again as `error`, naming the store and ID."""
+        try:
+            yield
+        except StoreError:
+            raise
+        except Exception as exc:
+            about = f" (ID {str(id_)!r})" if id_ is not None else ""
+            raise error(f"{self.url}{about}: {type(exc).__name__}: {exc}") from exc

@@ -1,0 +1,87 @@
+"""Clause 11: malformed IDs are refused without touching anything, and damaged records are reported.
+
+A damaged record is made through the ``record_corrupter`` fixture: the kit
+knows how to damage the records of a store built on ``gc3store.RecordStore``
+and of GC3Pie-style file stores; another backend supplies its own fixture,
+or the clause reads incomplete.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from gc3store_testkit.contract.base import ContractTests, clause
+from gc3store_testkit.harness import StoreHarness, expect, short
+from gc3store_testkit.samples import API, Record, Task
+
+MALFORMED_IDS: tuple[Any, ...] = (None, 42, 4.2, b"Task.1", "", ".", "..", "../x", "a/b",
+                                  "/etc/passwd", "Task.1\0", "\0", "x" * 5000, "Task.1/../..")
+
+
+def outcome(call: Any) -> str | None:
+    """None when `call()` raised LoadError or TypeError, else what happened instead."""
+    try:
+        result = call()
+    except (API.LoadError, TypeError):
+        return None
+    except Exception as exc:
+        return f"raised {type(exc).__name__}: {exc}"
+    return f"returned {short(result)}"
+
+
+class TestHostileIds(ContractTests):
+    @clause(11)
+    def test_malformed_ids_raise_load_error_or_type_error(self, kit: StoreHarness) -> None:
+        store = kit.store
+        wrong = []
+        for bad in MALFORMED_IDS:
+            for name, call in (("load", lambda: store.load(bad)),
+                               ("remove", lambda: store.remove(bad)),
+                               ("replace", lambda: store.replace(bad, Record()))):
+                seen = outcome(call)
+                if seen is not None:
+                    wrong.append(f"{name}({short(bad)}) {seen}")
+        expect(not wrong, "malformed IDs raise LoadError or TypeError",
+               "LoadError or TypeError for each", "; ".join(wrong))
+
+    @clause(11)
+    def test_path_like_ids_touch_nothing_outside_the_store(
+            self, kit: StoreHarness, tmp_path: Path) -> None:
+        canary = tmp_path / "canary"
+        canary.write_bytes(b"must stay")
+        relative = os.path.relpath(canary)
+        ids = [str(canary), relative, "../" * 30 + str(canary).lstrip("/"), f"{canary}/x"]
+        store = kit.store
+        for id_ in ids:
+            for call in (lambda: store.load(id_), lambda: store.remove(id_),
+                         lambda: store.replace(id_, Record())):
+                outcome(call)
+                expect(canary.read_bytes() == b"must stay",
+                       f"a path-like ID {id_!r} leaves the file it names alone", b"must stay",
+                       canary.read_bytes() if canary.exists() else "the file is gone")
+        expect(sorted(tmp_path.iterdir()) == [canary], "path-like IDs create no file outside "
+               "the store", [canary], sorted(tmp_path.iterdir()))
+
+    @clause(11)
+    def test_damaged_record_raises_load_error_naming_the_id(
+            self, kit: StoreHarness, record_corrupter: Any) -> None:
+        problems = []
+        for where in ("start", "middle", "end"):
+            task = Task(f"damaged at the {where}", payload=list(range(100)))
+            id_ = kit.store.save(task)
+            record_corrupter(kit.store.wrapped, id_, where)
+            try:
+                loaded = kit.fresh().load(id_)
+            except API.LoadError as exc:
+                if str(id_) not in str(exc):
+                    problems.append(f"damage at the {where}: the LoadError does not name "
+                                    f"{id_!r}: {exc}")
+                continue
+            except Exception as exc:
+                problems.append(f"damage at the {where}: {type(exc).__name__}: {exc}")
+                continue
+            problems.append(f"damage at the {where}: load returned {short(loaded)}")
+        expect(not problems, "loading a damaged record raises LoadError naming the ID",
+               "LoadError naming the ID each time", "; ".join(problems))

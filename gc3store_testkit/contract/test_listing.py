@@ -1,0 +1,55 @@
+"""Clause 7: `list` returns the IDs of all live objects, as values `load` accepts.
+
+Like Go's ``fstest``, the kit checks that the list holds at least what the
+test saved and none of what it removed, never that it holds nothing else:
+the storage may be shared with other tests and other programs.
+"""
+
+from __future__ import annotations
+
+from gc3store_testkit.contract.base import ContractTests, clause
+from gc3store_testkit.harness import StoreHarness, expect
+from gc3store_testkit.samples import Record, Task
+
+
+class TestListing(ContractTests):
+    @clause(7, requires="list")
+    def test_list_holds_every_saved_id(self, kit: StoreHarness) -> None:
+        ids = {kit.store.save(Record(number=number)) for number in range(10)}
+        listed = kit.fresh().list()
+        missing = sorted(ids - set(listed))
+        expect(not missing, "list() holds the ID of every saved object", sorted(ids),
+               f"missing: {missing}")
+        strange = [value for value in listed if not isinstance(value, str)]
+        expect(not strange, "list() returns str IDs", "only str", f"{strange[:5]}")
+
+    @clause(7, requires="list")
+    def test_list_drops_removed_ids(self, kit: StoreHarness) -> None:
+        ids = [kit.store.save(Record()) for _ in range(4)]
+        kit.store.remove(ids[1])
+        kit.store.remove(ids[3])
+        listed = set(kit.fresh().list())
+        expect(ids[1] not in listed and ids[3] not in listed, "list() drops removed IDs",
+               f"neither {ids[1]!r} nor {ids[3]!r}", "at least one of them listed")
+        expect(ids[0] in listed and ids[2] in listed, "list() keeps the IDs not removed",
+               f"{ids[0]!r} and {ids[2]!r}", "at least one of them missing")
+
+    @clause(7, requires="list")
+    def test_listed_ids_load(self, kit: StoreHarness) -> None:
+        tasks = {kit.store.save(task): task.token for task in (Task("a"), Task("b"))}
+        reader = kit.fresh()
+        ours = [listed for listed in reader.list() if listed in tasks]
+        expect(len(ours) == len(tasks), "list() holds the saved IDs", sorted(tasks), ours)
+        for listed in ours:
+            token = reader.load(listed).token
+            expect(token == tasks[listed], "an ID exactly as list() returned it loads its "
+                   "object", tasks[listed], token)
+
+    @clause(7, requires="list")
+    def test_each_id_is_listed_once_after_resave_and_replace(self, kit: StoreHarness) -> None:
+        task = Task("listed once")
+        id_ = kit.store.save(task)
+        kit.store.save(task)
+        kit.store.replace(id_, Task("replacement"))
+        count = kit.fresh().list().count(id_)
+        expect(count == 1, "an ID saved, re-saved and replaced is listed once", 1, count)

@@ -1,0 +1,60 @@
+"""Clause 4: `load` returns an equal object, the same one while it is alive, re-read after invalidation.
+
+Objects that cannot be weakly referenced (dict, tuple) may be loaded anew
+each time; the contract leaves that open, and these tests load only
+objects that can be.
+"""
+
+from __future__ import annotations
+
+from gc3store_testkit.contract.base import ContractTests, clause
+from gc3store_testkit.harness import StoreHarness, expect, raises_one_of, short
+from gc3store_testkit.samples import API, Record, Task, state_of
+
+NEVER_ISSUED_ID = "NoSuchObject.987654321"
+
+
+class TestLoading(ContractTests):
+    @clause(4)
+    def test_load_returns_an_equal_object(self, kit: StoreHarness) -> None:
+        for obj in (Task("loaded", payload=list(range(10))), Record(payload={"a": b"bytes"})):
+            id_ = kit.store.save(obj)
+            loaded = kit.fresh().load(id_)
+            expect(type(loaded) is type(obj), "load returns an object of the saved class",
+                   type(obj).__name__, type(loaded).__name__)
+            expect(state_of(loaded) == state_of(obj), "load returns an equal object",
+                   short(state_of(obj)), short(state_of(loaded)))
+            expect(getattr(loaded, "persistent_id", None) == id_,
+                   "the loaded object's persistent_id is the ID it was loaded by", repr(id_),
+                   short(getattr(loaded, "persistent_id", "<not set>")))
+
+    @clause(4)
+    def test_load_returns_the_same_object_while_it_is_alive(self, kit: StoreHarness) -> None:
+        id_ = kit.store.save(Task("cached"))
+        reader = kit.fresh()
+        first = reader.load(id_)
+        second = reader.load(id_)
+        expect(first is second, "loading an ID again while the loaded object is alive returns "
+               "that same object", f"the object at {id(first):#x}",
+               f"another object at {id(second):#x}")
+
+    @clause(4)
+    def test_invalidate_cache_makes_load_read_the_storage(self, kit: StoreHarness) -> None:
+        id_ = kit.store.save(Task("before"))
+        reader = kit.fresh()
+        before = reader.load(id_)
+        kit.open().replace(id_, Task("after"))
+        reader.invalidate_cache()
+        seen = reader.load(id_).name
+        expect(seen == "after", "after invalidate_cache() a load sees what another instance "
+               "stored meanwhile", "'after'", repr(seen))
+        expect(before.name == "before", "invalidating the cache leaves loaded objects alone",
+               "'before'", repr(before.name))
+
+    @clause(4)
+    def test_unknown_id_raises_load_error(self, kit: StoreHarness) -> None:
+        removed = kit.store.save(Record())
+        kit.store.remove(removed)
+        for id_ in (removed, NEVER_ISSUED_ID):
+            with raises_one_of(f"load({id_!r}) of an ID the store does not hold", API.LoadError):
+                kit.fresh().load(id_)

@@ -1,0 +1,48 @@
+"""Clause 5: `replace` overwrites an existing record, and only an existing one.
+
+GC3Pie's stores silently create a record for an unknown ID, which can give
+one ID to two objects; the contract requires `LoadError` instead.
+"""
+
+from __future__ import annotations
+
+from gc3store_testkit.contract.base import ContractTests, clause
+from gc3store_testkit.harness import StoreHarness, expect, raises_one_of, short
+from gc3store_testkit.samples import API, Record, Task
+
+
+class TestReplacing(ContractTests):
+    @clause(5)
+    def test_replace_stores_a_copy_under_the_id(self, kit: StoreHarness) -> None:
+        id_ = kit.store.save(Task("original"))
+        replacement = Task("replacement")
+        result = kit.store.replace(id_, replacement)
+        expect(result is None, "replace() returns None", None, short(result))
+        for attribute in ("persistent_id", "_id"):
+            seen = getattr(replacement, attribute, "<not set>")
+            expect(seen == id_, f"replace(id, obj) sets obj.{attribute} to id", repr(id_),
+                   short(seen))
+        replacement.name = "changed after replace"
+        seen = kit.fresh().load(id_).name
+        expect(seen == "replacement", "the record holds a copy of the object as it was replaced",
+               "'replacement'", repr(seen))
+
+    @clause(5)
+    def test_load_after_replace_returns_the_new_version(self, kit: StoreHarness) -> None:
+        id_ = kit.store.save(Task("original"))
+        alive = kit.store.load(id_)
+        kit.store.replace(id_, Task("replacement"))
+        seen = kit.store.load(id_).name
+        expect(seen == "replacement", "after replace(), the same instance loads the new version "
+               "even while the old object is alive", "'replacement'", repr(seen))
+        expect(alive.name == "original", "replace() leaves the old object alone", "'original'",
+               repr(alive.name))
+
+    @clause(5)
+    def test_replace_of_an_unknown_id_raises_and_stores_nothing(self, kit: StoreHarness) -> None:
+        id_ = kit.store.save(Record())
+        kit.store.remove(id_)
+        with raises_one_of(f"replace({id_!r}, obj) of a removed ID", API.LoadError):
+            kit.store.replace(id_, Record(value="must not be stored"))
+        with raises_one_of(f"load({id_!r}) after a refused replace", API.LoadError):
+            kit.fresh().load(id_)

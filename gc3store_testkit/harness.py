@@ -1,0 +1,173 @@
+"""What a contract test holds: the store factory, recording proxies, and failure reporting.
+
+Every store a test opens is wrapped in a `RecordingStore`, a thin proxy that
+writes each call and its outcome to the test's `CallLog`; a failing test's
+report ends with that log.  `ContractFailure` carries the clause it proves
+broken, what was expected and what was seen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from gc3store_testkit.capabilities import declared_unsupported
+
+StoreFactory = Callable[[], Any]
+"""Opens a new store instance on the storage under test each time it is called."""
+
+STORE_METHODS = frozenset({"save", "load", "replace", "remove", "list", "invalidate_cache",
+                           "pre_fork", "post_fork"})
+_MAX_REPR = 120
+
+
+class ContractFailure(AssertionError):
+    """The store broke a clause: `expected` was due, `seen` happened."""
+
+    def __init__(self, what: str, expected: Any, seen: Any, clause: int | None = None) -> None:
+        super().__init__(f"{what}\n  expected: {expected}\n  seen:     {seen}")
+        self.clause = clause
+
+
+def expect(condition: bool, what: str, expected: Any, seen: Any,
+           clause: int | None = None) -> None:
+    """Raise `ContractFailure` unless `condition` holds."""
+    if not condition:
+        raise ContractFailure(what, expected, seen, clause)
+
+
+def short(value: Any) -> str:
+    """`repr` of `value`, cut to a readable length."""
+    text = repr(value)
+    return text if len(text) <= _MAX_REPR else text[:_MAX_REPR - 3] + "..."
+
+
+@contextlib.contextmanager
+def raises_one_of(what: str, *expected: type[BaseException],
+                  clause: int | None = None) -> Iterator[None]:
+    """Check that the block raises one of `expected`; `ContractFailure` otherwise."""
+    names = " or ".join(cls.__name__ for cls in expected)
+    try:
+        yield
+    except expected:
+        return
+    except Exception as exc:
+        raise ContractFailure(what, f"{names} raised",
+                              f"{type(exc).__name__}: {exc}", clause) from exc
+    raise ContractFailure(what, f"{names} raised", "no exception", clause)
+
+
+class CallLog:
+    """The store calls a test made, in order."""
+
+    def __init__(self) -> None:
+        self.entries: list[str] = []
+
+    def record(self, store_label: str, method: str, args: tuple[Any, ...], outcome: str) -> None:
+        arguments = ", ".join(short(arg) for arg in args)
+        self.entries.append(f"{store_label}.{method}({arguments}) {outcome}")
+
+    def render(self) -> str:
+        if not self.entries:
+            return "(no store calls)"
+        return "\n".join(f"{number:4}. {entry}"
+                         for number, entry in enumerate(self.entries, 1))
+
+
+class RecordingStore:
+    """Forward every call to `store`, writing it and its outcome to `log`."""
+
+    def __init__(self, store: Any, log: CallLog, label: str, saved: set[str]) -> None:
+        self.wrapped = store
+        self._log = log
+        self._label = label
+        self._saved = saved
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.wrapped, name)
+        if name not in STORE_METHODS or not callable(attribute):
+            return attribute
+
+        def call(*args: Any) -> Any:
+            try:
+                result = attribute(*args)
+            except BaseException as exc:
+                self._log.record(self._label, name, args, f"raised {type(exc).__name__}: {exc}")
+                raise
+            self._log.record(self._label, name, args, f"-> {short(result)}")
+            if name == "save" and isinstance(result, str):
+                self._saved.add(result)
+            return result
+
+        return call
+
+    def __repr__(self) -> str:
+        return f"<{self._label}: {self.wrapped!r}>"
+
+
+@dataclass(frozen=True)
+class KitOptions:
+    """Settings of one kit run."""
+
+    timeout: float = 60.0
+    examples: int = 30
+
+
+class StoreHarness:
+    """The storage under test, as one contract test sees it."""
+
+    def __init__(self, factory: StoreFactory, options: KitOptions) -> None:
+        self.factory = factory
+        self.options = options
+        self.log = CallLog()
+        self.saved: set[str] = set()
+        self._labels = itertools.count(1)
+        self._store: RecordingStore | None = None
+
+    @property
+    def store(self) -> RecordingStore:
+        """The test's main store instance, opened on first use."""
+        if self._store is None:
+            self._store = self.open()
+        return self._store
+
+    @property
+    def unsupported(self) -> frozenset[str]:
+        """The capabilities the store's class declares it lacks."""
+        return declared_unsupported(self.store.wrapped)
+
+    def open(self) -> RecordingStore:
+        """A new store instance on the same storage."""
+        label = f"store{next(self._labels)}"
+        try:
+            store = self.factory()
+        except Exception as exc:
+            self.log.entries.append(f"{label} = store_factory() raised "
+                                    f"{type(exc).__name__}: {exc}")
+            raise
+        self.log.entries.append(f"{label} = store_factory() -> {short(store)}")
+        return RecordingStore(store, self.log, label, self.saved)
+
+    def fresh(self) -> RecordingStore:
+        """A store to check what the storage holds: a new instance, unlike the one that wrote.
+
+        A backend that declares it cannot be re-opened gets its main
+        instance back, with its cache dropped.
+        """
+        if "reopen" in self.unsupported:
+            self.store.invalidate_cache()
+            return self.store
+        return self.open()
+
+    def cleanup(self) -> None:
+        """Remove what the test saved, so that a shared storage does not fill up."""
+        if not self.saved:
+            return
+        with contextlib.suppress(Exception):
+            store = self.factory()
+            for id_ in self.saved:
+                with contextlib.suppress(Exception):
+                    store.remove(id_)

@@ -1,0 +1,73 @@
+"""The objects the kit saves: importable by name, so every process can unpickle them.
+
+`Task` derives from the `Persistable` of the implementation under test, so
+this module binds to that implementation when it is first imported.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from gc3store_testkit.api import current_api
+
+API = current_api()
+ID_ATTRIBUTES = frozenset({"persistent_id", "_id", "changed"})
+
+_Persistable: Any = API.Persistable
+
+
+def new_token() -> str:
+    """A value no other sample object carries, to recognise an object in any process."""
+    return uuid.uuid4().hex
+
+
+class Task(_Persistable):  # type: ignore[misc]
+    """A `Persistable` object with a little state and room for references."""
+
+    def __init__(self, name: str = "task", **attributes: Any) -> None:
+        super().__init__()
+        self.name = name
+        self.token = new_token()
+        self.__dict__.update(attributes)
+
+
+class Record:
+    """A plain object with a ``__dict__``: it can carry an ID but is not `Persistable`."""
+
+    def __init__(self, **attributes: Any) -> None:
+        self.token = new_token()
+        self.__dict__.update(attributes)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Record) and state_of(self) == state_of(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Slotted:
+    """An object that can carry neither an ID nor a weak reference."""
+
+    __slots__ = ("token", "value")
+
+    def __init__(self, value: Any) -> None:
+        self.token = new_token()
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Slotted) and (self.token, self.value) == (other.token,
+                                                                           other.value)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Unpicklable:
+    """An object whose pickling always fails."""
+
+    def __reduce__(self) -> Any:
+        raise TypeError("Unpicklable objects refuse to be pickled (a deliberate failure)")
+
+
+def state_of(obj: Any) -> dict[str, Any]:
+    """The attributes of `obj` that a store must keep, without the ones it sets itself."""
+    return {key: value for key, value in vars(obj).items() if key not in ID_ATTRIBUTES}
