@@ -27,5 +27,11 @@ test: lint typecheck
 	$(BIN)/coverage combine --quiet
 	$(BIN)/coverage report --fail-under=95
 
+# STORE=URI picks the store to certify; the default is a new SQLite database in a temporary folder
+certify: $(INSTALLED)
+	@store='$(STORE)'; \
+	if [ -z "$$store" ]; then store="sqlite:///$$(mktemp -d)/certify.db"; fi; \
+	$(BIN)/pytest --store-uri="$$store" $(PYTEST_ARGS)
+
 clean:
 	rm -rf $(VENV) .coverage .coverage.* .mypy_cache .ruff_cache build *.egg-info
