@@ -127,6 +127,12 @@ def _evaluate(xform: Callable[[Any], Any], obj: Any) -> Any:
     return xform(obj)
 
 
+def _keywords(xform: Callable[[Any], Any], default: Any) -> str:
+    """The keyword arguments of a constructor call that would remake an accessor."""
+    shown = "" if xform is _identity else f", xform={xform!r}"
+    return shown if default is NO_DEFAULT else f"{shown}, default={default!r}"
+
+
 class GetAttributeValue(GetValue):
     """Return ``xform(obj).attr``; a dotted `attr` is looked up step by step.
 
@@ -162,7 +168,7 @@ class GetAttributeValue(GetValue):
     def __repr__(self) -> str:
         if isinstance(self.xform, GetValue):
             return f"{self.xform!r}.{self.attr}"
-        return f"GetAttributeValue({self.attr!r}, xform={self.xform!r})"
+        return f"GetAttributeValue({self.attr!r}{_keywords(self.xform, self.default)})"
 
 
 class GetItemValue(GetValue):
@@ -196,7 +202,7 @@ class GetItemValue(GetValue):
     def __repr__(self) -> str:
         if isinstance(self.xform, GetValue):
             return f"{self.xform!r}[{self.place!r}]"
-        return f"GetItemValue({self.place!r}, xform={self.xform!r})"
+        return f"GetItemValue({self.place!r}{_keywords(self.xform, self.default)})"
 
 
 class GetOnly(GetValue):
@@ -232,4 +238,6 @@ class GetOnly(GetValue):
         return None if self.default is NO_DEFAULT else self.default
 
     def __repr__(self) -> str:
-        return f"{self.xform!r}.ONLY({self.only!r})"
+        if isinstance(self.xform, GetValue):
+            return f"{self.xform!r}.ONLY({self.only!r})"
+        return f"GetOnly({self.only!r}{_keywords(self.xform, self.default)})"

@@ -14,6 +14,7 @@ import dataclasses
 import logging
 import os
 import re
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
@@ -24,8 +25,8 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import URL, Dialect, Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
+from sqlalchemy.sql.compiler import SQLCompiler
 
-from gc3store.accessors import GetValue
 from gc3store.errors import SaveError, StoreError, StoreUnavailable
 from gc3store.ids import Id, IdFactory
 from gc3store.store import DEFAULT_PROTOCOL, RecordStore
@@ -42,15 +43,14 @@ SERVER_CONNECT_TIMEOUT_S = 10
 MYSQL_MAX_PACKET_CEILING = 1 << 30  # the largest max_allowed_packet a server accepts
 
 Accessor = Callable[[Any], Any]
-ExtraFields = Mapping["sa.Column[Any]", Accessor]
+ExtraFields = Mapping[sa.Column[Any], Accessor]
 
 _RESERVED_COLUMNS = ("id", "prefix", "data", "state")
 _ID_TYPE = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # INTEGER PRIMARY KEY: rowid
 _DATA_TYPE = sa.LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb")
-_STATE = GetValue(default=None).execution.state
 _STATE_LENGTH = 128
 _MYSQL_DUPLICATE_ENTRY = 1062
-_MYSQL_PACKET_ERRORS = (1153, 1301)  # packet bigger than max_allowed_packet, result too big
+_MYSQL_PACKET_TOO_LARGE = 1153
 _PACKET_MARGIN = 1024  # the statement around the record, with room to spare
 _PASSWORD_IN_URL = re.compile(r"(://[^:/@]*:)[^@/]*@")
 
@@ -99,6 +99,7 @@ class _Statement:
     @classmethod
     def compile(cls, clause: sa.ClauseElement, dialect: Dialect) -> _Statement:
         compiled = clause.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)
         names = tuple(compiled.positiontup or ()) if dialect.positional else tuple(compiled.binds)
         processors = []
         for name, bind in compiled.binds.items():
@@ -113,7 +114,7 @@ class _Statement:
         for name, processor in self.processors:
             bound[name] = processor(bound[name])
         if self.positional:
-            return tuple(bound[name] for name in self.names)
+            return [bound[name] for name in self.names]
         return bound
 
 
@@ -233,8 +234,11 @@ class SqlStore(RecordStore):
     numbers of its own must keep them unique across prefixes too.
 
     Nothing connects until the first operation; each process then holds one
-    connection.  `pre_fork` closes it; a child that inherited one (with or
-    without `pre_fork`) leaves it to the parent and opens its own.
+    connection.  `close` and `pre_fork` close it (the next operation opens
+    another); a child that inherited one (with or without `pre_fork`) leaves
+    it to the parent and opens its own.  A connection the server dropped is
+    replaced at the next operation.  `url` is the string given, but its
+    `str` and `repr`, like every message of the store, hide the password.
 
     `durable` says what a returned save survives on SQLite, which runs in
     WAL mode: with True (``synchronous=FULL``) a power loss or an operating
@@ -258,7 +262,8 @@ class SqlStore(RecordStore):
         base, _, fragment = url.partition("#")
         parsed = _parse_url(base, url)
         shown = url if parsed.password is None else _shown(parsed, fragment)
-        super().__init__(url if shown == url else _SecretUrl(url, shown), idfactory, protocol)
+        super().__init__(url if shown == url else _SecretUrl(url, shown),
+                         self._bound_weakly(idfactory), protocol)
         self.table_name = _table_name(table_name, fragment)
         self.extra_fields = _checked_extra_fields(extra_fields)
         self.create = bool(create)
@@ -273,7 +278,6 @@ class SqlStore(RecordStore):
         self._connection: PoolProxiedConnection | None = None
         self._cursor: DBAPICursor | None = None
         self._max_packet: int | None = None
-        self._transaction_level = _Transaction(self)
         self._depth = 0
         self._placeholders: set[int] = set()
         self._created: set[Id] = set()
@@ -281,6 +285,38 @@ class SqlStore(RecordStore):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.url!r}, table_name={self.table_name!r})"
+
+    def __del__(self) -> None:
+        # a store that nobody holds gives its connection back at once: a program (or a test
+        # suite) that opens many stores would otherwise run the server out of connections
+        with contextlib.suppress(Exception):
+            if self._pid == os.getpid():
+                self.close()
+            else:
+                self._after_fork()
+
+    def _bound_weakly(self, idfactory: IdFactory | None) -> IdFactory | None:
+        """`idfactory` drawing its numbers from this store without keeping the store alive."""
+        factory = idfactory if idfactory is not None else IdFactory()
+        if not isinstance(factory, IdFactory) or factory.next_id_fn is not None:
+            return idfactory
+        method = weakref.WeakMethod(self._next_seqno)
+
+        def next_seqno() -> int:
+            bound = method()
+            if bound is None:
+                raise StoreError("the SqlStore this IdFactory draws its numbers from is gone")
+            return bound()
+        return factory.bound_to(next_seqno)
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine, for inspection and administration.
+
+        Its connections are set up as the store's own (SQLite pragmas,
+        autocommit); the connection the store itself holds is not handed out.
+        """
+        return self._engine
 
     @property
     def filterable_columns(self) -> tuple[str, ...]:
@@ -374,7 +410,7 @@ class SqlStore(RecordStore):
         return [Id(prefix, int(seqno)) for prefix, seqno in rows]
 
     def _transaction(self) -> contextlib.AbstractContextManager[None]:
-        return self._transaction_level
+        return _Transaction(self)  # made anew each time: a store referring to itself lingers
 
     def _after_fork(self) -> None:
         if self._connection is not None:
@@ -396,7 +432,7 @@ class SqlStore(RecordStore):
 
     def _commit(self) -> None:
         try:
-            # never through _with_reconnect: a COMMIT on a new connection would commit nothing
+            # never through _run: a COMMIT on a new connection would commit nothing
             if self._cursor is None:
                 raise StoreUnavailable(f"lost the connection to {self.url} in the middle of "
                                        f"a transaction, which was rolled back")
@@ -425,34 +461,34 @@ class SqlStore(RecordStore):
     # -- statements --------------------------------------------------------
 
     def _execute(self, statement: _Statement, values: Mapping[str, Any]) -> DBAPICursor:
-        parameters = statement.parameters(values)
-        return self._with_reconnect(lambda cursor: cursor.execute(statement.sql, parameters))
+        return self._run(statement.sql, statement.parameters(values))
 
     def _execute_control(self, sql: str) -> None:
-        self._with_reconnect(lambda cursor: cursor.execute(sql))
+        self._run(sql, None)
 
-    def _with_reconnect(self, run: Callable[[DBAPICursor], object]) -> DBAPICursor:
-        """`run` on this process's cursor, connecting first if needed.
+    def _run(self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None) -> DBAPICursor:
+        """Run `sql` on this process's cursor, connecting first if needed.
 
         Outside a transaction (a read, or the BEGIN of one), a connection the
-        server dropped, by a restart say, is replaced once and `run` tried
+        server dropped, by a restart say, is replaced once and `sql` run
         again; inside one, the server has rolled the transaction back, and
         the loss is reported.
         """
-        cursor = self._cursor if self._cursor is not None else self._connect()
-        try:
-            run(cursor)
-            return cursor
-        except Exception as exc:
-            if not self._is_disconnect(exc, cursor):
-                raise
-            self._drop_connection()
-            if self._depth:
-                raise StoreUnavailable(
-                    f"lost the connection to {self.url} in the middle of a transaction, "
-                    f"which was rolled back: {self._scrub(str(exc))}") from exc
+        cursor = self._cursor
+        if cursor is not None:
+            try:
+                _run_on(cursor, sql, parameters)
+                return cursor
+            except Exception as exc:
+                if not self._is_disconnect(exc, cursor):
+                    raise
+                self._drop_connection()
+                if self._depth:
+                    raise StoreUnavailable(
+                        f"lost the connection to {self.url} in the middle of a transaction, "
+                        f"which was rolled back: {self._scrub(str(exc))}") from exc
         cursor = self._connect()
-        run(cursor)
+        _run_on(cursor, sql, parameters)
         return cursor
 
     def _is_disconnect(self, exc: Exception, cursor: DBAPICursor) -> bool:
@@ -466,9 +502,9 @@ class SqlStore(RecordStore):
         parameters = statement.parameters(values)
         self._check_packet(statement, parameters, values["v_data"], id_)
         try:
-            cursor = self._with_reconnect(lambda cursor: cursor.execute(statement.sql, parameters))
+            cursor = self._run(statement.sql, parameters)
         except self._dbapi_error as exc:
-            if _mysql_error_code(exc) in _MYSQL_PACKET_ERRORS:
+            if _mysql_error_code(exc) == _MYSQL_PACKET_TOO_LARGE:
                 raise self._packet_too_large(id_, len(values["v_data"])) from exc
             raise
         return int(cursor.rowcount)
@@ -497,10 +533,7 @@ class SqlStore(RecordStore):
 
     def _row(self, id_: Id, data: bytes, obj: Any) -> dict[str, Any]:
         """The column values of the record of `obj`, keyed by bind name."""
-        state = _column_value("state", _STATE, obj, id_)
-        if state is not None:
-            state = str(state)[:_STATE_LENGTH]  # a longer state is no state GC3Pie knows
-        values = {"v_data": data, "v_state": state}
+        values = {"v_data": data, "v_state": _state(obj, id_)}
         for index, (column, accessor) in enumerate(self.extra_fields.items()):
             values[f"x{index}"] = _column_value(column.name, accessor, obj, id_)
         return values
@@ -551,7 +584,7 @@ class SqlStore(RecordStore):
             except sa.exc.SQLAlchemyError as exc:
                 raise StoreError(f"cannot prepare table {self.table_name!r} in {self.url}: "
                                  f"{self._scrub(str(getattr(exc, 'orig', exc)))}") from exc
-        missing = [name for name in self._table.c.keys() if name not in present]
+        missing = [column.name for column in self._table.columns if column.name not in present]
         if missing:
             raise StoreError(f"table {self.table_name!r} in {self.url} lacks the column(s) "
                              f"{', '.join(map(repr, missing))}: it was not made by this "
@@ -561,7 +594,7 @@ class SqlStore(RecordStore):
                                                self._engine.dialect)
 
     def _ensure_table(self, connection: sa.Connection) -> None:
-        if sa.inspect(connection).has_table(self.table_name):
+        if _has_table(connection, self.table_name):
             return
         if not self.create:
             raise StoreError(f"there is no table {self.table_name!r} in {self.url}; "
@@ -570,7 +603,7 @@ class SqlStore(RecordStore):
             self._table.create(connection)
         except sa.exc.DBAPIError:
             # another process may have created it in the meantime
-            if not sa.inspect(connection).has_table(self.table_name):
+            if not _has_table(connection, self.table_name):
                 raise
 
     # -- errors ------------------------------------------------------------
@@ -619,7 +652,7 @@ class SqlStore(RecordStore):
 
 
 def pip_extra(backend: str) -> str:
-    """The ``gc3store`` extra that installs the default driver of `backend`: ``postgresql``, ``mysql``."""
+    """The extra (``gc3store[postgresql]``, ``gc3store[mysql]``) installing `backend`'s driver."""
     try:
         return PIP_EXTRAS[backend][0]
     except KeyError:
@@ -705,10 +738,20 @@ def _sqlite_setup(durable: bool) -> Callable[[DBAPIConnection, ConnectionPoolEnt
         cursor = connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.fetchall()
+        [(mode,)] = cursor.fetchall()
+        if mode != "wal":
+            _log.warning("SQLite keeps the database of a SqlStore in journal mode %r, not "
+                         "'wal' (its file system may not allow WAL): readers will wait for "
+                         "writers", mode)
         cursor.execute(f"PRAGMA synchronous = {synchronous}")
         cursor.close()
     return setup
+
+
+def _has_table(connection: sa.Connection, name: str) -> bool:
+    # not Inspector.has_table(): on MySQL it catches an exception whose traceback, caught in a
+    # reference cycle, would keep the store alive (and connected) until the next collection
+    return name in sa.inspect(connection).get_table_names()
 
 
 def _make_parent_directory(database: str | None) -> None:
@@ -768,6 +811,29 @@ def _make_table(name: str, extra_fields: Mapping[sa.Column[Any], Accessor]) -> s
         sqlite_autoincrement=True,  # AUTOINCREMENT: a removed highest number is never reused
         mysql_engine="InnoDB", mariadb_engine="InnoDB",
     )
+
+
+def _state(obj: Any, id_: Id) -> str | None:
+    """GC3Pie's ``state`` column: ``obj.execution.state``, or None where there is none."""
+    try:
+        state = obj.execution.state
+    except AttributeError:
+        return None
+    except Exception as exc:
+        _log.warning("storing NULL in column 'state' of %s: obj.execution.state raised %s: %s",
+                     id_, type(exc).__name__, exc)
+        return None
+    if state is None:
+        return None
+    return str(state)[:_STATE_LENGTH]  # a longer state is no state GC3Pie knows
+
+
+def _run_on(cursor: DBAPICursor, sql: str,
+            parameters: Sequence[Any] | dict[str, Any] | None) -> None:
+    if parameters is None:
+        cursor.execute(sql)
+    else:
+        cursor.execute(sql, parameters)
 
 
 def _column_value(name: str, accessor: Accessor, obj: Any, id_: Id) -> Any:
