@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import fcntl
 import itertools
 import os
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from gc3store.errors import StoreError
 from gc3store.ids import Id, IdFactory
@@ -55,7 +56,7 @@ class FilesystemStore(RecordStore):
                  durable: bool = True, create: bool = True, table_name: str | None = None,
                  extra_fields: dict[Any, Any] | None = None, url: str | None = None) -> None:
         path = os.path.abspath(os.path.expanduser(os.fspath(directory)))
-        super().__init__(url or f"file://{path}", idfactory=idfactory, protocol=protocol)
+        super().__init__(url or f"file://{quote(path)}", idfactory=idfactory, protocol=protocol)
         self.directory = path
         self.durable = durable
         self._open_directory(create)
@@ -86,6 +87,11 @@ class FilesystemStore(RecordStore):
             raise StoreError(f"the store directory {self.directory!r} does not exist "
                              f"(create=True would create it)")
 
+    def list(self, **filters: Any) -> builtins.list[str]:
+        if filters:
+            raise TypeError(f"FilesystemStore.list() takes no filters, got {sorted(filters)}")
+        return super().list()
+
     # -- record primitives -------------------------------------------------
 
     def _next_seqno(self) -> int:
@@ -111,7 +117,13 @@ class FilesystemStore(RecordStore):
             return False
         finally:
             os.unlink(temporary)
-        self._sync_directory()
+        try:
+            self._sync_directory()
+        except BaseException:
+            # the save fails, so the record it linked must not stay behind
+            with contextlib.suppress(OSError):
+                os.unlink(self._path(id_))
+            raise
         return True
 
     def _update(self, id_: Id, data: bytes, obj: Any) -> bool:
@@ -135,9 +147,7 @@ class FilesystemStore(RecordStore):
         self._sync_directory()
         return True
 
-    def _ids(self, **filters: Any) -> list[Id]:
-        if filters:
-            raise TypeError(f"FilesystemStore.list() takes no filters, got {sorted(filters)}")
+    def _ids(self, **filters: Any) -> builtins.list[Id]:
         ids = []
         with os.scandir(self.directory) as entries:
             for entry in entries:
@@ -233,11 +243,14 @@ class FilesystemStore(RecordStore):
 
     def _parse_sequence(self, text: bytes) -> int:
         try:
-            return int(text)
+            number = int(text)
         except ValueError:
+            number = -1
+        if number < 0:
             raise StoreError(f"the ID counter {self._sequence_path!r} is damaged "
-                             f"(it holds {text[:40]!r}, not a number); delete it and "
-                             f"numbering restarts after the highest ID in the store") from None
+                             f"(it holds {text[:40]!r}, not a number of 0 or more); delete it "
+                             f"and numbering restarts after the highest ID in the store")
+        return number
 
     def _highest_seqno(self) -> int:
         return max((id_.seqno for id_ in self._ids()), default=0)

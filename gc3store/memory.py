@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import itertools
 import threading
 from collections.abc import Iterable
@@ -54,6 +55,11 @@ class MemoryStore(RecordStore):
         self.name = url[len(SCHEME):]
         self._space = _space(self.name)
 
+    def list(self, **filters: Any) -> builtins.list[str]:
+        if filters:
+            raise TypeError(f"MemoryStore.list() takes no filters, got {sorted(filters)}")
+        return super().list()
+
     def _next_seqno(self) -> int:
         return next(self._space.sequence)
 
@@ -76,6 +82,4 @@ class MemoryStore(RecordStore):
             return self._space.records.pop(id_, None) is not None
 
     def _ids(self, **filters: Any) -> Iterable[Id]:
-        if filters:
-            raise TypeError(f"MemoryStore.list() takes no filters, got {sorted(filters)}")
         return list(self._space.records)

@@ -24,8 +24,6 @@ class Persistable:
     changed: bool
     persistent_id: str
 
-    __hash__: ClassVar[None]  # type: ignore[assignment]
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.changed = True
         if "persistent_id" in kwargs:
@@ -50,4 +48,4 @@ class Persistable:
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]

@@ -52,7 +52,7 @@ class _Pickler(pickle.Pickler):
         self._reference = reference
         self._inline = inline
 
-    def persistent_id(self, obj: Any) -> str | None:  # type: ignore[override]
+    def persistent_id(self, obj: Any) -> str | None:
         if isinstance(obj, Persistable) and obj is not self._inline:
             return self._reference(obj)
         return None
@@ -123,11 +123,12 @@ def decode(data: bytes, resolve: Resolve, on_created: Callable[[Any], None]) -> 
     obj = create(*args)
     on_created(obj)
     state, listitems, dictitems, setter = unpickler.load()
-    _set_state(obj, state, setter)
+    # in pickle's order: the items first, then the state
     if listitems is not None:
         _extend(obj, listitems)
     for key, value in dictitems or ():
         obj[key] = value
+    _set_state(obj, state, setter)
     return obj
 
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from importlib import metadata
 from typing import Any
+from urllib.parse import quote
 
 from gc3store.errors import StoreError
 from gc3store.store import Store
@@ -105,7 +106,7 @@ def _as_url(uri: str | os.PathLike[str]) -> str:
         return uri
     if "\0" in uri:
         raise StoreError(f"a directory path cannot contain a NUL byte: {uri!r}")
-    return "file://" + os.path.abspath(uri)
+    return "file://" + quote(os.path.abspath(uri))
 
 
 def _constructor_for(scheme: str) -> StoreConstructor:

@@ -89,6 +89,7 @@ class _SaveSession:
     def __init__(self) -> None:
         self.in_progress: dict[int, Id] = {}
         self.created: list[Id] = []
+        self.uncached: list[tuple[Id, Any]] = []
         self._old_attributes: list[tuple[Any, str, Any]] = []
 
     def set_attribute(self, obj: Any, name: str, value: Any) -> bool:
@@ -227,13 +228,17 @@ class RecordStore(Store):
         else:
             data = self._encode(session, id_, obj)
             if not self._call_storage(SaveError, id_, self._update, id_, data, obj):
-                # the record was removed meanwhile: the object gets a new ID
+                # the record was removed meanwhile: the object gets a new ID, and is pickled
+                # again so that its references to itself name the new one
                 id_ = self._assign_new_id(session, obj)
-                self._store_new(session, id_, data, obj)
+                self._store_new(session, id_, self._encode(session, id_, obj), obj)
         self._remember(id_, obj)
         return id_
 
     def _replace(self, session: _SaveSession, id_: Id, obj: Any) -> None:
+        # checked before pickling, which saves the new and changed objects `obj` refers to
+        if self._call_storage(SaveError, id_, self._read, id_) is None:
+            raise self._unknown(id_)
         self._stamp(session, obj, id_)
         data = self._encode(session, id_, obj)
         if not self._call_storage(SaveError, id_, self._update, id_, data, obj):
@@ -278,12 +283,19 @@ class RecordStore(Store):
         return id_
 
     def _stamp(self, session: _SaveSession, obj: Any, id_: Id) -> None:
+        previous = self._own_id(obj)
+        if previous is not None and previous != id_ and self._cache.get(previous) is obj:
+            # `obj` now stands for `id_`: a load of `previous` must read its own record
+            del self._cache[previous]
+            session.uncached.append((previous, obj))
         session.in_progress[id(obj)] = id_
         for name in _ID_ATTRIBUTES:
             session.set_attribute(obj, name, id_)
 
     def _undo(self, session: _SaveSession) -> None:
         session.restore_attributes()
+        for id_, obj in session.uncached:
+            self._remember(id_, obj)
         for id_ in session.created:
             self._cache.pop(id_, None)
             with contextlib.suppress(Exception):

@@ -1,0 +1,505 @@
+"""What only `FilesystemStore` does: ``file://`` URLs, its directory, atomic record files with no
+temporary file left behind, the shared ID counter, durability, read-only directories, GC3Pie job
+directories, and a cost per operation that does not grow with the number of records.
+
+A full disk is the one thing provoked by a mock (an ``OSError(ENOSPC)`` from one system call);
+a failing write is real (``RLIMIT_FSIZE`` in a child process), as is the read-only directory (a
+child that drops root privileges when it has them).
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import pickle
+import resource
+import shutil
+import signal
+import stat
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gc3store import (
+    FilesystemStore,
+    IdFactory,
+    JobIdFactory,
+    LoadError,
+    Persistable,
+    SaveError,
+    StoreError,
+    make_store,
+)
+from gc3store.filesystem import DEFAULT_DIRECTORY, SEQUENCE_BLOCK, SEQUENCE_FILE
+from gc3store.records import encode
+
+NOBODY = 65534
+
+
+class Task(Persistable):
+    def __init__(self, name: str = "task", **attributes: Any) -> None:
+        super().__init__()
+        self.name = name
+        self.__dict__.update(attributes)
+
+
+def temporaries(directory: Path) -> list[str]:
+    return [name for name in os.listdir(directory) if name.startswith(".tmp-")]
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    """Every file of the store directory but the counter, with its contents."""
+    return {entry.name: entry.read_bytes() for entry in directory.iterdir()
+            if entry.name != SEQUENCE_FILE}
+
+
+def counter(directory: Path) -> bytes:
+    return (directory / SEQUENCE_FILE).read_bytes()
+
+
+class TestUrls:
+    @pytest.mark.parametrize("prefix", ["file://", "file://localhost", "FILE://"])
+    def test_a_file_url_opens_its_directory(self, store_dir: Path, prefix: str) -> None:
+        url = f"{prefix}{store_dir}"
+        store = FilesystemStore.from_url(url)
+        assert (store.directory, store.url) == (str(store_dir), url)
+
+    def test_a_quoted_url_names_the_unquoted_directory(self, tmp_path: Path) -> None:
+        store = FilesystemStore.from_url(f"file://{tmp_path}/with%20space%23")
+        assert store.directory == f"{tmp_path}/with space#"
+
+    @pytest.mark.parametrize("url", ["file://example.com/tmp/x", "file://", "file:///tmp/x?y=1",
+                                     "file:///tmp/x#part", "http:///tmp/x"])
+    def test_a_bad_file_url_is_a_store_error_naming_it(self, url: str) -> None:
+        with pytest.raises(StoreError, match="file:///absolute/path") as raised:
+            FilesystemStore.from_url(url)
+        assert repr(url) in str(raised.value)
+
+    def test_a_nul_byte_in_the_directory_is_a_store_error(self, tmp_path: Path) -> None:
+        with pytest.raises(StoreError, match="NUL"):
+            FilesystemStore.from_url(f"file://{tmp_path}/a%00b")
+
+    def test_from_url_ignores_a_directory_keyword(self, store_dir: Path) -> None:
+        store = FilesystemStore.from_url(f"file://{store_dir}", directory="/elsewhere")
+        assert store.directory == str(store_dir)
+
+    @pytest.mark.parametrize("name", ["with space", "hash#mark", "what?", "per%41cent", "é"])
+    def test_the_url_of_a_store_reopens_its_directory(self, tmp_path: Path, name: str) -> None:
+        store = FilesystemStore(tmp_path / name)
+        id_ = store.save(Task(name))
+        reopened = make_store(store.url)
+        assert reopened.directory == str(tmp_path / name)
+        assert reopened.load(id_).name == name
+
+
+class TestDirectory:
+    def test_a_missing_directory_is_created_with_its_parents(self, tmp_path: Path) -> None:
+        directory = tmp_path / "a" / "b"
+        FilesystemStore(directory)
+        assert directory.is_dir()
+
+    def test_create_false_refuses_a_missing_directory(self, tmp_path: Path) -> None:
+        with pytest.raises(StoreError, match="does not exist") as raised:
+            FilesystemStore(tmp_path / "missing", create=False)
+        assert str(tmp_path / "missing") in str(raised.value)
+        assert not (tmp_path / "missing").exists()
+
+    def test_create_false_opens_an_existing_directory(self, store_dir: Path) -> None:
+        assert FilesystemStore(store_dir, create=False).list() == []
+
+    def test_a_file_in_place_of_the_directory_is_a_store_error(self, tmp_path: Path) -> None:
+        (tmp_path / "file").write_text("not a directory")
+        with pytest.raises(StoreError, match="cannot create"):
+            FilesystemStore(tmp_path / "file")
+        with pytest.raises(StoreError, match="does not exist"):
+            FilesystemStore(tmp_path / "file", create=False)
+
+    def test_the_home_directory_is_expanded_and_gc3pie_default_used(
+            self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("HOME", str(tmp_path))
+        assert FilesystemStore().directory == str(tmp_path / ".gc3" / "jobs")
+        assert os.path.join("~", ".gc3", "jobs") == DEFAULT_DIRECTORY
+        assert FilesystemStore("~/mine").directory == str(tmp_path / "mine")
+
+    def test_a_relative_directory_is_made_absolute(self, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.chdir(tmp_path)
+        assert FilesystemStore("relative").directory == str(tmp_path / "relative")
+
+    def test_each_record_is_a_file_named_after_its_id(self, store_dir: Path) -> None:
+        store = FilesystemStore(store_dir)
+        ids = {store.save(Task()) for _ in range(3)}
+        assert set(os.listdir(store_dir)) == ids | {SEQUENCE_FILE}
+
+    def test_the_gc3pie_keywords_are_accepted(self, store_dir: Path) -> None:
+        store = FilesystemStore(store_dir, JobIdFactory(), 3, durable=False, create=False,
+                                table_name="ignored", extra_fields={})
+        assert store.save(Task()).prefix == "job"
+        assert store.protocol == 3
+
+
+class TestListing:
+    def test_list_ignores_dotfiles_and_foreign_files(self, store_dir: Path) -> None:
+        store = FilesystemStore(store_dir)
+        id_ = store.save(Task())
+        for name in ("Task.1.OLD", "README", "notes.txt", ".hidden.5", "Task.01",
+                     f".tmp-Task.77-{os.getpid()}-0", "job.x"):
+            (store_dir / name).write_bytes(b"foreign")
+        assert FilesystemStore(store_dir).list() == [id_]
+
+    def test_a_gc3pie_job_directory_opens_as_it_is(self, store_dir: Path) -> None:
+        for id_ in ("job.3", "job.7"):
+            task = Task(id_)
+            task.persistent_id = id_
+            (store_dir / id_).write_bytes(pickle.dumps(task, protocol=2))
+        (store_dir / "job.7.OLD").write_bytes(b"an old copy GC3Pie kept")
+        store = FilesystemStore(store_dir, idfactory=JobIdFactory())
+        assert sorted(store.list()) == ["job.3", "job.7"]
+        assert store.load("job.7").name == "job.7"
+        assert store.save(Task()) == "job.8"
+
+
+class TestCounter:
+    """Clause 2 on disk: numbers come in blocks from a counter file, and are never reused."""
+
+    def test_each_instance_reserves_a_block_of_numbers(self, store_dir: Path) -> None:
+        first, second = FilesystemStore(store_dir), FilesystemStore(store_dir)
+        ids = [store.save(Task()) for store in (first, second, first, second)]
+        assert [id_.seqno for id_ in ids] == [1, 1 + SEQUENCE_BLOCK, 2, 2 + SEQUENCE_BLOCK]
+        assert int(counter(store_dir)) == 1 + 2 * SEQUENCE_BLOCK
+
+    @pytest.mark.parametrize("contents", [None, b""], ids=["missing", "empty"])
+    def test_numbering_restarts_after_the_highest_id_without_a_counter(
+            self, store_dir: Path, contents: bytes | None) -> None:
+        store = FilesystemStore(store_dir)
+        store.save(Task())
+        (store_dir / "Other.100").write_bytes(encode({}, 4, str))
+        (store_dir / SEQUENCE_FILE).unlink()
+        if contents is not None:
+            (store_dir / SEQUENCE_FILE).write_bytes(contents)
+        assert FilesystemStore(store_dir).save(Task()) == "Task.101"
+
+    def test_a_counter_set_back_makes_saves_fail_rather_than_overwrite(self,
+                                                                        store_dir: Path) -> None:
+        """What ``durable=False`` promises after a power loss took the last counter update."""
+        FilesystemStore(store_dir, durable=False).save(Task("first"))
+        lost_update = counter(store_dir)
+        taken = FilesystemStore(store_dir, durable=False).save(Task("saved next"))
+        (store_dir / SEQUENCE_FILE).write_bytes(lost_update)
+        task = Task("would overwrite")
+        with pytest.raises(SaveError, match="already taken"):
+            FilesystemStore(store_dir, durable=False).save(task)
+        assert FilesystemStore(store_dir).load(taken).name == "saved next"
+        assert not hasattr(task, "persistent_id")
+
+    @pytest.mark.parametrize("contents", [b"garbage\n", b"\0" * 21, b"12abc", b"-5\n"])
+    def test_a_damaged_counter_is_a_store_error_that_says_what_to_do(
+            self, store_dir: Path, contents: bytes) -> None:
+        (store_dir / SEQUENCE_FILE).write_bytes(contents)
+        task = Task()
+        with pytest.raises(StoreError, match="damaged") as raised:
+            FilesystemStore(store_dir).save(task)
+        assert str(store_dir / SEQUENCE_FILE) in str(raised.value)
+        assert "delete it" in str(raised.value)
+        assert counter(store_dir) == contents
+        assert not hasattr(task, "persistent_id")
+
+    def test_the_longest_ascii_id_fits_in_a_file_name(self, store_dir: Path) -> None:
+        store = FilesystemStore(store_dir, IdFactory("x" * 200, lambda: 10 ** 18 - 1))
+        id_ = store.save(Task("long"))
+        assert FilesystemStore(store_dir).load(id_).name == "long"
+
+    def test_an_id_too_long_for_a_file_name_is_refused_cleanly(self, store_dir: Path) -> None:
+        store = FilesystemStore(store_dir, IdFactory("é" * 200))
+        with pytest.raises(SaveError) as raised:
+            store.save(Task())
+        assert raised.value.__cause__.errno == errno.ENAMETOOLONG  # type: ignore[union-attr]
+        with pytest.raises(LoadError):
+            store.load("é" * 200 + ".1")
+        assert temporaries(store_dir) == []
+
+
+class TestDurability:
+    @pytest.mark.parametrize("durable", [True, False])
+    def test_durable_flushes_every_file_and_directory_change_and_only_then(
+            self, store_dir: Path, monkeypatch: pytest.MonkeyPatch, durable: bool) -> None:
+        store = FilesystemStore(store_dir, durable=durable)
+        task = Task("v1")
+        id_ = store.save(task)
+        synced: list[str] = []
+        real_fsync = os.fsync
+
+        def fsync(fd: int) -> None:
+            synced.append("directory" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
+            real_fsync(fd)
+
+        monkeypatch.setattr(os, "fsync", fsync)
+        per_operation = {}
+        for name, operation in [("save", lambda: store.save(Task())),
+                                ("resave", lambda: store.save(task)),
+                                ("replace", lambda: store.replace(id_, Task("v2"))),
+                                ("remove", lambda: store.remove(id_))]:
+            synced.clear()
+            operation()
+            per_operation[name] = list(synced)
+        expected = {"save": ["file", "directory"], "resave": ["file", "directory"],
+                    "replace": ["file", "directory"], "remove": ["directory"]}
+        assert per_operation == (expected if durable else {name: [] for name in expected})
+        assert len(FilesystemStore(store_dir).list()) == 1
+
+    def test_a_new_counter_is_flushed_with_its_directory(
+            self, store_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        synced: list[str] = []
+        real_fsync = os.fsync
+
+        def fsync(fd: int) -> None:
+            synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+            real_fsync(fd)
+
+        monkeypatch.setattr(os, "fsync", fsync)
+        id_ = FilesystemStore(store_dir).save(Task())
+        assert synced[:2] == [str(store_dir / SEQUENCE_FILE), str(store_dir)]
+        assert synced[2].startswith(str(store_dir / f".tmp-{id_}-"))
+        assert synced[3:] == [str(store_dir)]
+
+
+class TestNothingLeftBehind:
+    """Clause 10 on disk: no temporary file survives a save, failed or not."""
+
+    def test_no_temporary_file_after_any_operation(self, store_dir: Path) -> None:
+        store = FilesystemStore(store_dir, durable=False)
+        ids = [store.save(Task(str(n))) for n in range(10)]
+        for id_ in ids[:5]:
+            store.replace(id_, Task("replaced"))
+        for id_ in ids[5:]:
+            store.remove(id_)
+        with pytest.raises(SaveError):
+            store.save(Task(poison=lambda: None))
+        assert temporaries(store_dir) == []
+
+    INJECTIONS = (("save", "record fsync"), ("save", "link"), ("save", "directory fsync"),
+                  ("resave", "record fsync"), ("resave", "replace"),
+                  ("replace", "record fsync"), ("replace", "replace"))
+
+    @pytest.mark.parametrize(("operation", "failing"), INJECTIONS)
+    def test_a_full_disk_leaves_no_trace(self, store_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                         operation: str, failing: str) -> None:
+        store = FilesystemStore(store_dir, durable=True)
+        task = Task("v1")
+        id_ = store.save(task)
+        before = snapshot(store_dir)
+        task.name, task.changed = "v2", True
+        victim = Task("v2") if operation != "resave" else task
+        attempt = (lambda: store.replace(id_, victim)) if operation == "replace" else (
+            lambda: store.save(victim))
+        self.inject_enospc(monkeypatch, failing)
+        with pytest.raises(SaveError) as raised:
+            attempt()
+        monkeypatch.undo()
+        assert raised.value.__cause__.errno == errno.ENOSPC  # type: ignore[union-attr]
+        assert snapshot(store_dir) == before
+        assert FilesystemStore(store_dir).load(id_).name == "v1"
+        if operation == "resave":
+            assert (task.persistent_id, task.changed) == (id_, True)
+        else:
+            assert not hasattr(victim, "persistent_id")
+
+    @staticmethod
+    def inject_enospc(monkeypatch: pytest.MonkeyPatch, failing: str) -> None:
+        def full(*_: Any) -> None:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        if failing in ("link", "replace"):
+            monkeypatch.setattr(os, failing, full)
+            return
+        real_fsync = os.fsync
+        want_directory = failing == "directory fsync"
+
+        def fsync(fd: int) -> None:
+            if stat.S_ISDIR(os.fstat(fd).st_mode) == want_directory:
+                full()
+            real_fsync(fd)
+
+        monkeypatch.setattr(os, "fsync", fsync)
+
+    def test_a_write_that_fails_for_real_leaves_no_trace(self, store_dir: Path,
+                                                         in_child: Callable[..., Any]) -> None:
+        store = FilesystemStore(store_dir, durable=False)
+        id_ = store.save(Task("small"))
+        before = snapshot(store_dir)
+
+        def save_beyond_the_file_size_limit() -> list[Any]:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            limits = resource.getrlimit(resource.RLIMIT_FSIZE)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (4096, limits[1]))
+            big = Task("big", payload=b"x" * 100_000)
+            outcomes = []
+            try:
+                for attempt in (lambda: store.save(big), lambda: store.replace(id_, big)):
+                    try:
+                        attempt()
+                    except SaveError as exc:
+                        outcomes.append(exc.__cause__.errno)  # type: ignore[union-attr]
+            finally:
+                resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+            return [*outcomes, hasattr(big, "persistent_id")]
+
+        assert in_child(save_beyond_the_file_size_limit) == [errno.EFBIG, errno.EFBIG, False]
+        assert snapshot(store_dir) == before
+        assert FilesystemStore(store_dir).load(id_).name == "small"
+
+
+@pytest.fixture
+def reachable_dir() -> Iterator[Path]:
+    """A directory an unprivileged process can reach (pytest's own temporary ones it cannot)."""
+    path = Path(tempfile.mkdtemp(prefix="gc3store-core-"))
+    path.chmod(0o755)
+    yield path
+    for directory, _, _ in os.walk(path):
+        os.chmod(directory, 0o755)
+    shutil.rmtree(path)
+
+
+def use_read_only_store(directory: Path, id_: str) -> Any:
+    """In a child: without write permission (dropping root's if need be), load, save, replace
+    and remove, reporting how each went."""
+    if os.geteuid() == 0:
+        try:
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+        except OSError as exc:
+            return f"cannot drop root privileges: {exc}"
+    if os.access(directory, os.W_OK):
+        return "the directory is still writable"
+    store = FilesystemStore(directory)
+    outcomes: dict[str, Any] = {"load": store.load(id_).name}
+    for name, operation in [("save", lambda: store.save(Task())),
+                            ("replace", lambda: store.replace(id_, Task("replaced"))),
+                            ("remove", lambda: store.remove(id_))]:
+        try:
+            operation()
+            outcomes[name] = "done"
+        except StoreError as exc:
+            outcomes[name] = (type(exc).__name__, getattr(exc.__cause__, "errno", None))
+    return outcomes
+
+
+@pytest.mark.parametrize("counter_writable", [False, True])
+def test_a_read_only_directory_loads_but_refuses_changes(
+        reachable_dir: Path, in_child: Callable[..., Any], counter_writable: bool) -> None:
+    directory = reachable_dir / "store"
+    id_ = FilesystemStore(directory).save(Task("readable"))
+    before = snapshot(directory)
+    (directory / SEQUENCE_FILE).chmod(0o666 if counter_writable else 0o644)
+    directory.chmod(0o555)
+    outcomes = in_child(use_read_only_store, directory, id_)
+    if isinstance(outcomes, str):
+        pytest.skip(outcomes)
+    assert outcomes == {"load": "readable", "save": ("SaveError", errno.EACCES),
+                        "replace": ("SaveError", errno.EACCES),
+                        "remove": ("StoreError", errno.EACCES)}
+    assert snapshot(directory) == before
+
+
+class TestRecordLocks:
+    """Replace and remove lock the record, and notice when it changed while they waited."""
+
+    @pytest.mark.parametrize("meanwhile", ["replaced", "removed"])
+    @pytest.mark.parametrize("operation", ["replace", "remove"])
+    def test_a_record_changed_while_waiting_for_its_lock(
+            self, store_dir: Path, monkeypatch: pytest.MonkeyPatch, operation: str,
+            meanwhile: str) -> None:
+        store, other = FilesystemStore(store_dir), FilesystemStore(store_dir)
+        id_ = store.save(Task("v1"))
+        real_flock = fcntl.flock
+        provoked: list[bool] = []
+
+        def flock_after_another_writer(fd: int, how: int) -> None:
+            if not provoked:
+                provoked.append(True)
+                if meanwhile == "replaced":
+                    other.replace(id_, Task("by the other writer"))
+                else:
+                    other.remove(id_)
+            real_flock(fd, how)
+
+        monkeypatch.setattr(fcntl, "flock", flock_after_another_writer)
+        if meanwhile == "removed":
+            with pytest.raises(LoadError, match=rf"'{id_}'"):
+                getattr(store, operation)(id_, *([Task("v2")] if operation == "replace" else []))
+            assert FilesystemStore(store_dir).list() == []
+        elif operation == "replace":
+            store.replace(id_, Task("v2"))
+            assert FilesystemStore(store_dir).load(id_).name == "v2"
+        else:
+            store.remove(id_)
+            assert FilesystemStore(store_dir).list() == []
+        assert provoked
+        assert temporaries(store_dir) == []
+
+
+FILLER_RECORD = encode({"filler": True}, 4, str)
+BATCH, ROUNDS = 200, 5
+GROWTH_BOUND = 4.0
+
+
+def fill(directory: Path, first: int, last: int) -> None:
+    """Put records Filler.first .. Filler.last-1 straight into the directory (setup only): hard
+    links to a few files, quick to make and free of disk space."""
+    links_per_file = 50_000  # well below the file systems' limit on links to one file
+    for start in range(first, last, links_per_file):
+        source = directory / f".filler-{start}"
+        source.write_bytes(FILLER_RECORD)
+        for seqno in range(start, min(start + links_per_file, last)):
+            os.link(source, directory / f"Filler.{seqno}")
+        source.unlink()
+
+
+def best_time(operation: Callable[[], Any], rounds: int = ROUNDS) -> float:
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        operation()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def costs(store: FilesystemStore, load_ids: list[str], records: int) -> dict[str, float]:
+    """Seconds per save, per load and per listed record, best of a few rounds."""
+    def loads() -> None:
+        store.invalidate_cache()
+        for id_ in load_ids:
+            store.load(id_)
+
+    return {"save": best_time(lambda: [store.save(Task()) for _ in range(BATCH)]) / BATCH,
+            "load": best_time(loads) / len(load_ids),
+            "list": best_time(store.list, 2) / records}
+
+
+def test_costs_do_not_grow_with_the_number_of_records(
+        store_dir: Path, record_property: Callable[[str, Any], None]) -> None:
+    """100,000 records: save, load and list cost per record as much as with 1,000 (a ratio
+    measured in this one test, never a wall-clock bound)."""
+    store = FilesystemStore(store_dir, durable=False)
+    first_ids = [store.save(Task()) for _ in range(BATCH)]
+    fill(store_dir, 10 ** 9, 10 ** 9 + 1000 - BATCH)
+    try:
+        small = costs(store, first_ids, len(os.listdir(store_dir)))
+        fill(store_dir, 10 ** 9 + 1000, 10 ** 9 + 100_000)
+        records = len(os.listdir(store_dir))
+        large = costs(store, first_ids, records)
+        start = time.perf_counter()
+        listed = store.list()
+        record_property("list_seconds_at_100k", time.perf_counter() - start)
+        assert len(listed) == len(os.listdir(store_dir)) - 1 > 100_000
+        ratios = {name: large[name] / small[name] for name in small}
+        record_property("cost_ratios_100k_to_1k", ratios)
+        assert all(ratio < GROWTH_BOUND for ratio in ratios.values()), ratios
+    finally:
+        shutil.rmtree(store_dir)
