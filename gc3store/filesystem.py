@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import contextlib
 import fcntl
 import itertools
@@ -87,11 +86,6 @@ class FilesystemStore(RecordStore):
             raise StoreError(f"the store directory {self.directory!r} does not exist "
                              f"(create=True would create it)")
 
-    def list(self, **filters: Any) -> builtins.list[str]:
-        if filters:
-            raise TypeError(f"FilesystemStore.list() takes no filters, got {sorted(filters)}")
-        return super().list()
-
     # -- record primitives -------------------------------------------------
 
     def _next_seqno(self) -> int:
@@ -108,6 +102,9 @@ class FilesystemStore(RecordStore):
                 return record.read()
         except FileNotFoundError:
             return None
+
+    def _exists(self, id_: Id) -> bool:
+        return os.path.isfile(self._path(id_))
 
     def _create(self, id_: Id, data: bytes, obj: Any) -> bool:
         temporary = self._write_temporary(id_, data)
@@ -147,7 +144,7 @@ class FilesystemStore(RecordStore):
         self._sync_directory()
         return True
 
-    def _ids(self, **filters: Any) -> builtins.list[Id]:
+    def _ids(self, **filters: Any) -> list[Id]:
         ids = []
         with os.scandir(self.directory) as entries:
             for entry in entries:

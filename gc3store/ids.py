@@ -29,7 +29,12 @@ class Id(str):
         if not isinstance(seqno, int) or _ID_PATTERN.fullmatch(text) is None:
             raise ValueError(f"cannot make an ID from prefix {prefix!r} and number {seqno!r}: "
                              f"IDs have the form {ID_FORM}")
-        instance = super().__new__(cls, text)
+        return cls._checked(text, prefix, seqno)
+
+    @classmethod
+    def _checked(cls, text: str, prefix: str, seqno: int) -> Id:
+        """The ID `text`, already known to be well formed, made of `prefix` and `seqno`."""
+        instance = str.__new__(cls, text)
         instance.prefix = prefix
         instance.seqno = seqno
         return instance
@@ -49,7 +54,7 @@ class Id(str):
         match = _ID_PATTERN.fullmatch(value)
         if match is None:
             raise ValueError(f"malformed object ID {value!r}: IDs have the form {ID_FORM}")
-        return cls(match["prefix"], int(match["seqno"]))
+        return cls._checked(value, match["prefix"], int(match["seqno"]))
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Id, (self.prefix, self.seqno))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import itertools
 import threading
 from collections.abc import Iterable
@@ -55,16 +54,14 @@ class MemoryStore(RecordStore):
         self.name = url[len(SCHEME):]
         self._space = _space(self.name)
 
-    def list(self, **filters: Any) -> builtins.list[str]:
-        if filters:
-            raise TypeError(f"MemoryStore.list() takes no filters, got {sorted(filters)}")
-        return super().list()
-
     def _next_seqno(self) -> int:
         return next(self._space.sequence)
 
     def _read(self, id_: Id) -> bytes | None:
         return self._space.records.get(id_)
+
+    def _exists(self, id_: Id) -> bool:
+        return id_ in self._space.records
 
     def _create(self, id_: Id, data: bytes, obj: Any) -> bool:
         return self._space.records.setdefault(id_, data) is data

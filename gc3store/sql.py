@@ -8,13 +8,11 @@ holds: a save then costs what the database does, and little more.
 
 from __future__ import annotations
 
-import builtins
 import contextlib
 import dataclasses
 import logging
 import os
 import re
-import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
@@ -56,35 +54,10 @@ _PASSWORD_IN_URL = re.compile(r"(://[^:/@]*:)[^@/]*@")
 
 _log = logging.getLogger("gc3store")
 
-_inherited: builtins.list[object] = []
+_inherited: list[object] = []
 """Connections this process inherited through fork: the parent still uses them, so the child
 must neither close them nor let them be garbage-collected (either would talk to the server or
 the database file on the parent's behalf)."""
-
-
-class _SecretUrl(str):
-    """The URL string the user gave, which displays with its password hidden.
-
-    Equality, hashing and every string method see the real URL;  `str`,
-    `format` and `repr` show the masked one, so that no message built from
-    the store's `url`, the engine's included, reveals the password.
-    """
-
-    shown: str
-
-    def __new__(cls, value: str, shown: str) -> _SecretUrl:
-        instance = super().__new__(cls, value)
-        instance.shown = shown
-        return instance
-
-    def __str__(self) -> str:
-        return self.shown
-
-    def __format__(self, spec: str) -> str:
-        return format(self.shown, spec)
-
-    def __repr__(self) -> str:
-        return repr(self.shown)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,6 +103,7 @@ class _Statements:
     insert_raises_on_duplicate: bool
     update: _Statement
     read: _Statement
+    exists: _Statement
     delete: _Statement
 
     @classmethod
@@ -160,6 +134,7 @@ class _Statements:
             insert_raises_on_duplicate=raises_on_duplicate,
             update=_Statement.compile(table.update().where(owned).values(row), dialect),
             read=_Statement.compile(sa.select(columns.data).where(owned), dialect),
+            exists=_Statement.compile(sa.select(columns.id).where(owned), dialect),
             delete=_Statement.compile(table.delete().where(owned), dialect),
         )
 
@@ -237,8 +212,9 @@ class SqlStore(RecordStore):
     connection.  `close` and `pre_fork` close it (the next operation opens
     another); a child that inherited one (with or without `pre_fork`) leaves
     it to the parent and opens its own.  A connection the server dropped is
-    replaced at the next operation.  `url` is the string given, but its
-    `str` and `repr`, like every message of the store, hide the password.
+    replaced at the next operation.  `url` is the string given;
+    `display_url`, which `repr` and every message of the store show, hides
+    its password.
 
     `durable` says what a returned save survives on SQLite, which runs in
     WAL mode: with True (``synchronous=FULL``) a power loss or an operating
@@ -262,8 +238,7 @@ class SqlStore(RecordStore):
         base, _, fragment = url.partition("#")
         parsed = _parse_url(base, url)
         shown = url if parsed.password is None else _shown(parsed, fragment)
-        super().__init__(url if shown == url else _SecretUrl(url, shown),
-                         self._bound_weakly(idfactory), protocol)
+        super().__init__(url, idfactory, protocol, display_url=shown)
         self.table_name = _table_name(table_name, fragment)
         self.extra_fields = _checked_extra_fields(extra_fields)
         self.create = bool(create)
@@ -284,7 +259,7 @@ class SqlStore(RecordStore):
         self._rolled_back: set[Id] = set()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.url!r}, table_name={self.table_name!r})"
+        return f"{type(self).__name__}({self.display_url!r}, table_name={self.table_name!r})"
 
     def __del__(self) -> None:
         # a store that nobody holds gives its connection back at once: a program (or a test
@@ -294,20 +269,6 @@ class SqlStore(RecordStore):
                 self.close()
             else:
                 self._after_fork()
-
-    def _bound_weakly(self, idfactory: IdFactory | None) -> IdFactory | None:
-        """`idfactory` drawing its numbers from this store without keeping the store alive."""
-        factory = idfactory if idfactory is not None else IdFactory()
-        if not isinstance(factory, IdFactory) or factory.next_id_fn is not None:
-            return idfactory
-        method = weakref.WeakMethod(self._next_seqno)
-
-        def next_seqno() -> int:
-            bound = method()
-            if bound is None:
-                raise StoreError("the SqlStore this IdFactory draws its numbers from is gone")
-            return bound()
-        return factory.bound_to(next_seqno)
 
     @property
     def engine(self) -> Engine:
@@ -323,13 +284,12 @@ class SqlStore(RecordStore):
         """The names `list` takes as filters: ``state`` and the `extra_fields` columns."""
         return ("state", *self._extra_names)
 
-    def list(self, **filters: Any) -> builtins.list[str]:
+    def _check_filters(self, filters: dict[str, Any]) -> None:
         unknown = sorted(set(filters) - set(self.filterable_columns))
         if unknown:
             raise TypeError(f"{type(self).__name__}.list() got unknown filter {unknown[0]!r}: "
                             f"the filterable columns of table {self.table_name!r} are "
                             f"{', '.join(map(repr, self.filterable_columns))}")
-        return super().list(**filters)
 
     def pre_fork(self) -> None:
         self.close()
@@ -339,7 +299,7 @@ class SqlStore(RecordStore):
         with self._lock:
             self._check_fork()
             if self._depth:
-                raise StoreError(f"cannot close {self.url} in the middle of a transaction")
+                raise StoreError(f"cannot close {self.display_url} in the middle of a transaction")
             connection, self._connection, self._cursor = self._connection, None, None
             if connection is not None:
                 with contextlib.suppress(Exception):
@@ -368,6 +328,11 @@ class SqlStore(RecordStore):
             return None
         data = rows[0][0]
         return data if isinstance(data, bytes) else bytes(data)
+
+    def _exists(self, id_: Id) -> bool:
+        cursor = self._execute(self._prepared().exists,
+                               {"p_id": id_.seqno, "p_prefix": id_.prefix})
+        return bool(cursor.fetchall())
 
     def _create(self, id_: Id, data: bytes, obj: Any) -> bool:
         statements = self._prepared()
@@ -434,14 +399,15 @@ class SqlStore(RecordStore):
         try:
             # never through _run: a COMMIT on a new connection would commit nothing
             if self._cursor is None:
-                raise StoreUnavailable(f"lost the connection to {self.url} in the middle of "
+                raise StoreUnavailable(f"lost the connection to {self.display_url} in the "
+                                       f"middle of "
                                        f"a transaction, which was rolled back")
             self._cursor.execute("COMMIT")
         except BaseException as exc:
             self._rollback()
             if isinstance(exc, StoreError) or not isinstance(exc, Exception):
                 raise
-            raise SaveError(f"cannot commit to {self.url} (if the connection was lost, the "
+            raise SaveError(f"cannot commit to {self.display_url} (if the connection was lost, the "
                             f"transaction may or may not have been committed): "
                             f"{type(exc).__name__}: {self._scrub(str(exc))}") from exc
         self._placeholders.clear()
@@ -485,7 +451,8 @@ class SqlStore(RecordStore):
                 self._drop_connection()
                 if self._depth:
                     raise StoreUnavailable(
-                        f"lost the connection to {self.url} in the middle of a transaction, "
+                        f"lost the connection to {self.display_url} in the middle of a "
+                        f"transaction, "
                         f"which was rolled back: {self._scrub(str(exc))}") from exc
         cursor = self._connect()
         _run_on(cursor, sql, parameters)
@@ -549,7 +516,8 @@ class SqlStore(RecordStore):
     def _connect(self) -> DBAPICursor:
         """Open this process's connection, preparing the table the first time."""
         if self._depth:
-            raise StoreUnavailable(f"the connection to {self.url} was lost in the middle of "
+            raise StoreUnavailable(f"the connection to {self.display_url} was lost in the "
+                                   f"middle of "
                                    f"a transaction, which was rolled back")
         if self._statements is None:
             self._prepare_table()
@@ -582,11 +550,11 @@ class SqlStore(RecordStore):
                 present = {column["name"] for column in
                            sa.inspect(connection).get_columns(self.table_name)}
             except sa.exc.SQLAlchemyError as exc:
-                raise StoreError(f"cannot prepare table {self.table_name!r} in {self.url}: "
+                raise StoreError(f"cannot prepare table {self.table_name!r} in {self.display_url}: "
                                  f"{self._scrub(str(getattr(exc, 'orig', exc)))}") from exc
         missing = [column.name for column in self._table.columns if column.name not in present]
         if missing:
-            raise StoreError(f"table {self.table_name!r} in {self.url} lacks the column(s) "
+            raise StoreError(f"table {self.table_name!r} in {self.display_url} lacks the column(s) "
                              f"{', '.join(map(repr, missing))}: it was not made by this "
                              f"SqlStore (GC3Pie's tables have no 'prefix'), or with other "
                              f"extra_fields; give another table_name")
@@ -597,7 +565,7 @@ class SqlStore(RecordStore):
         if _has_table(connection, self.table_name):
             return
         if not self.create:
-            raise StoreError(f"there is no table {self.table_name!r} in {self.url}; "
+            raise StoreError(f"there is no table {self.table_name!r} in {self.display_url}; "
                              f"SqlStore(..., create=True) would create it")
         try:
             self._table.create(connection)
@@ -611,8 +579,9 @@ class SqlStore(RecordStore):
     def _unreachable(self, exc: sa.exc.DBAPIError) -> StoreUnavailable:
         reason = self._scrub(str(exc.orig)).strip()
         if self._engine.dialect.name == "sqlite":
-            return StoreUnavailable(f"cannot open the SQLite database of {self.url}: {reason}")
-        return StoreUnavailable(f"cannot connect to {self.url}: the database server is "
+            return StoreUnavailable(f"cannot open the SQLite database of {self.display_url}: "
+                                    f"{reason}")
+        return StoreUnavailable(f"cannot connect to {self.display_url}: the database server is "
                                 f"unreachable or refused the connection: {reason}")
 
     def _check_packet(self, statement: _Statement, parameters: Sequence[Any] | dict[str, Any],
@@ -638,7 +607,7 @@ class SqlStore(RecordStore):
         limit = self._max_packet
         wanted = min(MYSQL_MAX_PACKET_CEILING, 1 << (size + size // 10).bit_length())
         return SaveError(
-            f"cannot save {str(id_)!r} in {self.url}: its record needs a packet of about "
+            f"cannot save {str(id_)!r} in {self.display_url}: its record needs a packet of about "
             f"{size} bytes, over the server's max_allowed_packet of {limit} bytes; raise the "
             f"limit with SET GLOBAL max_allowed_packet={wanted} (or max_allowed_packet={wanted} "
             f"in the [mysqld] section of the server's configuration), then reopen the store")

@@ -15,9 +15,9 @@ import contextlib
 import os
 import pickle
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar, TypeVar
-from weakref import WeakValueDictionary
 
 from gc3store import records
 from gc3store.errors import LoadError, SaveError, StoreError
@@ -29,6 +29,48 @@ _ID_ATTRIBUTES = ("persistent_id", "_id")
 _MISSING = object()
 
 _Result = TypeVar("_Result")
+
+_open_stores: weakref.WeakSet[RecordStore] = weakref.WeakSet()
+"""Every live `RecordStore`: a fork waits until none of them is in the middle of an operation."""
+
+
+def _weakly_bound(method: Callable[[], int]) -> Callable[[], int]:
+    """`method`, without keeping its object alive (a store's IdFactory must not keep the store)."""
+    reference = weakref.WeakMethod(method)
+
+    def call() -> int:
+        bound = reference()
+        if bound is None:
+            raise StoreError("the store this IdFactory draws its numbers from was closed")
+        return bound()
+
+    return call
+
+
+_locked_for_fork: list[RecordStore] = []
+
+
+def _lock_all_stores() -> None:
+    _locked_for_fork[:] = list(_open_stores)
+    for store in _locked_for_fork:
+        store._lock.acquire()
+
+
+def _unlock_all_stores() -> None:
+    for store in _locked_for_fork:
+        store._lock.release()
+    _locked_for_fork.clear()
+
+
+def _renew_all_locks() -> None:
+    for store in _locked_for_fork:
+        store._lock = threading.RLock()
+    _locked_for_fork.clear()
+
+
+# a fork while another thread is saving would leave the child a store whose lock is held forever
+os.register_at_fork(before=_lock_all_stores, after_in_parent=_unlock_all_stores,
+                    after_in_child=_renew_all_locks)
 
 
 class Store(abc.ABC):
@@ -60,7 +102,7 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def replace(self, id_: str, obj: Any) -> None:
-        """Store a copy of `obj` under the existing ID `id_`; raise `LoadError` if `id_` is unknown."""
+        """Store a copy of `obj` under the existing `id_`; raise `LoadError` if it is unknown."""
 
     @abc.abstractmethod
     def remove(self, id_: str) -> None:
@@ -122,18 +164,23 @@ class RecordStore(Store):
     """
 
     def __init__(self, url: str | None, idfactory: IdFactory | None = None,
-                 protocol: int = DEFAULT_PROTOCOL) -> None:
+                 protocol: int = DEFAULT_PROTOCOL, *, display_url: str | None = None) -> None:
         super().__init__(url)
         if not isinstance(protocol, int) or not 2 <= protocol <= pickle.HIGHEST_PROTOCOL:
             raise ValueError(f"protocol must be a pickle protocol from 2 to "
                              f"{pickle.HIGHEST_PROTOCOL}, not {protocol!r}")
         self.protocol = protocol
+        self.display_url = url if display_url is None else display_url
         factory = idfactory if idfactory is not None else IdFactory()
-        self.idfactory = factory.bound_to(self._next_seqno) if isinstance(
+        self.idfactory = factory.bound_to(_weakly_bound(self._next_seqno)) if isinstance(
             factory, IdFactory) else factory
-        self._cache: WeakValueDictionary[str, Any] = WeakValueDictionary()
+        self._cache: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
         self._lock = threading.RLock()
         self._pid = os.getpid()
+        _open_stores.add(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.display_url!r})"
 
     # -- record primitives -------------------------------------------------
 
@@ -159,7 +206,17 @@ class RecordStore(Store):
 
     @abc.abstractmethod
     def _ids(self, **filters: Any) -> Iterable[Id]:
-        """Return the IDs of all records."""
+        """Return the IDs of all records (matching `filters`, already checked)."""
+
+    def _exists(self, id_: Id) -> bool:
+        """Whether there is a record of `id_` (default: read it)."""
+        return self._read(id_) is not None
+
+    def _check_filters(self, filters: dict[str, Any]) -> None:
+        """Raise `TypeError` for filters `list` cannot apply (default: it takes none)."""
+        if filters:
+            raise TypeError(f"{type(self).__name__}.list() takes no filters, "
+                            f"got {', '.join(sorted(filters))}")
 
     def _transaction(self) -> contextlib.AbstractContextManager[None]:
         """Group the primitives called by one top-level operation (default: no grouping)."""
@@ -194,6 +251,7 @@ class RecordStore(Store):
             self._cache.pop(checked, None)
 
     def list(self, **filters: Any) -> list[str]:
+        self._check_filters(filters)
         with self._lock:
             self._check_fork()
             with self._storage_errors(StoreError, None):
@@ -237,7 +295,7 @@ class RecordStore(Store):
 
     def _replace(self, session: _SaveSession, id_: Id, obj: Any) -> None:
         # checked before pickling, which saves the new and changed objects `obj` refers to
-        if self._call_storage(SaveError, id_, self._read, id_) is None:
+        if not self._call_storage(SaveError, id_, self._exists, id_):
             raise self._unknown(id_)
         self._stamp(session, obj, id_)
         data = self._encode(session, id_, obj)
@@ -260,7 +318,7 @@ class RecordStore(Store):
         except StoreError:
             raise
         except Exception as exc:
-            raise SaveError(f"cannot save {id_!r} in {self.url}: "
+            raise SaveError(f"cannot save {id_!r} in {self.display_url}: "
                             f"{type(exc).__name__}: {exc}") from exc
 
     def _reference(self, session: _SaveSession, obj: Persistable) -> str:
@@ -277,7 +335,7 @@ class RecordStore(Store):
         try:
             id_ = Id.parse(raw)
         except (TypeError, ValueError) as exc:
-            raise SaveError(f"the idfactory of {self.url} returned {raw!r} "
+            raise SaveError(f"the idfactory of {self.display_url} returned {raw!r} "
                             f"for a {type(obj).__name__}: {exc}") from exc
         self._stamp(session, obj, id_)
         return id_
@@ -313,7 +371,7 @@ class RecordStore(Store):
                                  lambda created: self._remember(id_, created))
         except Exception as exc:
             self._cache.pop(id_, None)
-            raise LoadError(f"cannot load {id_!r} from {self.url}: "
+            raise LoadError(f"cannot load {id_!r} from {self.display_url}: "
                             f"{type(exc).__name__}: {exc}") from exc
         for name in _ID_ATTRIBUTES:
             with contextlib.suppress(AttributeError, TypeError):
@@ -330,7 +388,7 @@ class RecordStore(Store):
         try:
             return Id.parse(id_)
         except ValueError as exc:
-            raise LoadError(f"{exc} (in {self.url})") from None
+            raise LoadError(f"{exc} (in {self.display_url})") from None
 
     @staticmethod
     def _own_id(obj: Any) -> Id | None:
@@ -351,10 +409,10 @@ class RecordStore(Store):
             self._after_fork()
 
     def _unknown(self, id_: Id) -> LoadError:
-        return LoadError(f"no object with ID {str(id_)!r} in {self.url}")
+        return LoadError(f"no object with ID {str(id_)!r} in {self.display_url}")
 
     def _taken(self, id_: Id) -> SaveError:
-        return SaveError(f"ID {str(id_)!r} is already taken in {self.url}: "
+        return SaveError(f"ID {str(id_)!r} is already taken in {self.display_url}: "
                          f"the idfactory handed out an ID in use")
 
     def _call_storage(self, error: type[StoreError], id_: Id | None,
@@ -371,4 +429,4 @@ class RecordStore(Store):
             raise
         except Exception as exc:
             about = f" (ID {str(id_)!r})" if id_ is not None else ""
-            raise error(f"{self.url}{about}: {type(exc).__name__}: {exc}") from exc
+            raise error(f"{self.display_url}{about}: {type(exc).__name__}: {exc}") from exc

@@ -303,24 +303,43 @@ def save_once(_channel: Connection, store: FilesystemStore) -> str:
     return store.save(Task("saved by the child"))
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "known issue: pre_fork() does not wait for a save running in another thread, so the "
-    "child inherits the store's lock held and hangs on its first call"))
-def test_a_fork_while_another_thread_saves_leaves_the_child_working(
+class AnnouncingLock:
+    """The store's lock, which says through `waiting` when a thread starts waiting for it."""
+
+    def __init__(self, lock: Any, waiting: threading.Event) -> None:
+        self.lock, self.waiting = lock, waiting
+
+    def acquire(self, *args: Any) -> bool:
+        self.waiting.set()
+        return bool(self.lock.acquire(*args))
+
+    def release(self) -> None:
+        self.lock.release()
+
+    __enter__ = acquire
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.release()
+
+
+def test_a_fork_waits_for_a_save_in_another_thread_and_the_child_works(
         store_dir: Path, fork_child: Callable[..., Any]) -> None:
     store = FilesystemStore(store_dir, durable=False)
-    inside, release = threading.Event(), threading.Event()
+    inside, release, waiting = threading.Event(), threading.Event(), threading.Event()
     saver = threading.Thread(target=store.save, args=(HoldsTheStore(inside, release),))
     saver.start()
+    children: list[Any] = []
     try:
         assert inside.wait(CHILD_TIMEOUT)
-        store.pre_fork()
-        child = fork_child(save_once, store)
-        child.timeout = 3.0
+        store._lock = AnnouncingLock(store._lock, waiting)  # type: ignore[assignment]
+        forker = threading.Thread(target=lambda: children.append(fork_child(save_once, store)))
+        forker.start()
+        assert waiting.wait(CHILD_TIMEOUT), "the fork did not wait for the store's lock"
         release.set()
+        forker.join(CHILD_TIMEOUT)
         saver.join(CHILD_TIMEOUT)
-        store.post_fork()
-        assert child.result().startswith("Task.")
+        assert children, "the fork did not happen once the save was done"
+        assert children[0].result().startswith("Task.")
     finally:
         release.set()
         saver.join(CHILD_TIMEOUT)

@@ -170,13 +170,13 @@ def test_an_unreachable_server_raises_store_unavailable_without_the_password(url
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])  # its trust authentication takes any password
-def test_the_password_shows_nowhere_but_in_the_url_itself(database: Any, db_url: str) -> None:
+def test_the_password_shows_in_no_message_nor_repr(database: Any, db_url: str) -> None:
     with_password = sa.make_url(database.base_url).set(password=PASSWORD)
     url = f"{with_password.render_as_string(hide_password=False)}#{db_url.partition('#')[2]}"
     store = SqlStore(url)
     try:
         assert store.url == url
-        shown = [repr(store), str(store.url), f"{store.url}"]
+        shown = [repr(store), store.display_url]
         with pytest.raises(LoadError) as raised:
             store.load("Task.1")
         shown.append(str(raised.value))
