@@ -1,0 +1,661 @@
+"""A zoo of deliberately broken stores: each breaks one clause of the contract, in one small way.
+
+Each is a subclass of a correct reference store (`FilesystemStore`, which
+has every capability, or `MemoryStore`) that changes as little as it can,
+and is registered under its own URL scheme when this module is imported.
+Load it as a plugin (``-p broken_stores``) so that the child processes the
+kit starts import it too; then ``--store-uri=SCHEME:///some/directory``
+(``SCHEME://name`` for the memory ones) certifies one of them.
+
+Each class says in `clause` which clause it breaks and in `also_breaks`
+which other clauses the same flaw necessarily breaks too; its docstring
+says how.  ``test_zoo.py`` runs the kit against each one and checks that
+the kit fails exactly those clauses.  The ``zoo-file`` and ``zoo-memory``
+schemes open the unbroken parents through the same plumbing, as controls.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import os
+import pickle
+import threading
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from gc3store import FilesystemStore, Id, LoadError, MemoryStore, Persistable, Store, register
+from gc3store import records
+
+ZOO: dict[str, type[Any]] = {}
+"""Every broken store, by its URL scheme."""
+
+CONTROLS: dict[str, type[Any]] = {}
+"""The correct parent stores, opened through the same plumbing as the broken ones."""
+
+
+class Broken:
+    """What test_zoo.py needs to know about a broken store."""
+
+    scheme: ClassVar[str]
+    clause: ClassVar[int]
+    also_breaks: ClassVar[frozenset[int]] = frozenset()
+
+
+def _open_in_directory(cls: type[Any]) -> Callable[..., Any]:
+    def open_store(url: str, *args: Any, **kwargs: Any) -> Any:
+        # no fsync: the kit kills processes, it does not cut the power, and the zoo runs faster
+        kwargs.setdefault("durable", False)
+        return cls(urlsplit(url).path, *args, url=url, **kwargs)
+    return open_store
+
+
+def _open_in_memory(cls: type[Any]) -> Callable[..., Any]:
+    def open_store(url: str, *args: Any, **kwargs: Any) -> Any:
+        store = cls(f"memory://{cls.__name__}/{url.partition('://')[2]}", *args, **kwargs)
+        store.url = url
+        return store
+    return open_store
+
+
+def zoo(scheme: str, clause: int, *also_breaks: int) -> Callable[[type[Any]], type[Any]]:
+    """Register a broken store under `scheme`, breaking `clause` (and `also_breaks`)."""
+    def enter(cls: type[Any]) -> type[Any]:
+        cls.scheme, cls.clause, cls.also_breaks = scheme, clause, frozenset(also_breaks)
+        opener = _open_in_memory if issubclass(cls, MemoryStore) else _open_in_directory
+        register(scheme, opener(cls))
+        ZOO[scheme] = cls
+        return cls
+    return enter
+
+
+class ZooFilesystemStore(FilesystemStore):
+    """The correct `FilesystemStore`, under the scheme ``zoo-file``."""
+
+
+class ZooMemoryStore(MemoryStore):
+    """The correct `MemoryStore`, under the scheme ``zoo-memory``."""
+
+
+register("zoo-file", _open_in_directory(ZooFilesystemStore))
+register("zoo-memory", _open_in_memory(ZooMemoryStore))
+CONTROLS.update({"zoo-file": ZooFilesystemStore, "zoo-memory": ZooMemoryStore})
+
+
+# -- clause 1: the Store interface ------------------------------------------------------------
+
+@zoo("pre-fork-returns-self", 1)
+class PreForkReturnsSelfStore(FilesystemStore, Broken):
+    """Clause 1: pre_fork() returns the store (for chaining) instead of None."""
+
+    def pre_fork(self) -> Any:  # type: ignore[override]
+        super().pre_fork()
+        return self
+
+
+@zoo("duck-typed", 1)
+class DuckTypedStore(Broken):
+    """Clause 1: every method works, but the store is no instance of `gc3store.Store`.
+
+    It forwards everything to a `FilesystemStore` it holds.
+    """
+
+    def __init__(self, directory: str, **kwargs: Any) -> None:
+        self._inner = FilesystemStore(directory, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def __repr__(self) -> str:
+        return f"DuckTypedStore({self._inner.url!r})"
+
+
+@zoo("misspelt-capability", 1)
+class MisspeltCapabilityStore(FilesystemStore, Broken):
+    """Clause 1: declares the unknown capability 'listing' (meaning 'list') unsupported.
+
+    The store itself works; a typo in a declaration must be an error, never
+    a silent exemption.
+    """
+
+    unsupported_capabilities = frozenset({"listing"})
+
+
+# -- clause 2: unique IDs ---------------------------------------------------------------------
+
+@zoo("reuses-removed-ids", 2)
+class ReusesRemovedIdsStore(FilesystemStore, Broken):
+    """Clause 2: the numbers of removed records are handed out again by the instance that removed them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._freed: list[int] = []
+
+    def _delete(self, id_: Id) -> bool:
+        found = super()._delete(id_)
+        if found:
+            self._freed.append(id_.seqno)
+        return found
+
+    def _next_seqno(self) -> int:
+        return self._freed.pop() if self._freed else super()._next_seqno()
+
+
+class _LookalikeId(collections.UserString):
+    """Compares and hashes like the ID it holds, but is not a `str`."""
+
+
+@zoo("lookalike-ids", 2)
+class LookalikeIdsStore(FilesystemStore, Broken):
+    """Clause 2: save() returns a `UserString` holding the ID, not a `str`.
+
+    It compares equal to the ID and load() accepts it, so only the type is wrong.
+    """
+
+    def save(self, obj: Any) -> Any:
+        return _LookalikeId(super().save(obj))
+
+    def _check_id(self, id_: object) -> Id:
+        return super()._check_id(str(id_) if isinstance(id_, _LookalikeId) else id_)
+
+
+@zoo("per-instance-counter", 2, 9)
+class PerInstanceCounterStore(FilesystemStore, Broken):
+    """Clause 2: each instance numbers IDs on its own, from the highest number it finds on disk.
+
+    Two instances on one directory, or two processes, hand out the same
+    numbers.  Also clause 9: after a fork, parent and child count on from
+    the same number.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._next: int | None = None
+
+    def _next_seqno(self) -> int:
+        if self._next is None:
+            self._next = self._highest_seqno() + 1
+        seqno, self._next = self._next, self._next + 1
+        return seqno
+
+
+# -- clause 3: saving -------------------------------------------------------------------------
+
+@zoo("no-underscore-id", 3)
+class NoUnderscoreIdStore(FilesystemStore, Broken):
+    """Clause 3: save() sets obj.persistent_id but not obj._id (what GC3Pie does)."""
+
+    def _assign_new_id(self, session: Any, obj: Any) -> Id:
+        id_ = super()._assign_new_id(session, obj)
+        with contextlib.suppress(AttributeError, TypeError):
+            del obj._id
+        return id_
+
+
+@zoo("unstamped-plain-objects", 3)
+class UnstampedPlainObjectsStore(FilesystemStore, Broken):
+    """Clause 3: only `Persistable` objects get persistent_id and _id; a plain object gets neither.
+
+    A plain object is then saved under a new ID each time it is saved.
+    """
+
+    def _assign_new_id(self, session: Any, obj: Any) -> Id:
+        id_ = super()._assign_new_id(session, obj)
+        if not isinstance(obj, Persistable):
+            for name in ("persistent_id", "_id"):
+                with contextlib.suppress(AttributeError, TypeError):
+                    delattr(obj, name)
+        return id_
+
+
+@zoo("resave-new-id", 3)
+class ResaveNewIdStore(FilesystemStore, Broken):
+    """Clause 3: save() ignores the ID an object carries and stores it under a new ID each time."""
+
+    def save(self, obj: Any) -> Id:
+        carried = vars(obj).pop("persistent_id", None) if hasattr(obj, "__dict__") else None
+        try:
+            return super().save(obj)
+        except BaseException:
+            if carried is not None:
+                obj.persistent_id = carried
+            raise
+
+
+@zoo("resave-not-written", 3)
+class ResaveNotWrittenStore(FilesystemStore, Broken):
+    """Clause 3: re-saving an object pickles it (so failures still raise) but never writes it."""
+
+    def _save(self, session: Any, obj: Any) -> Id:
+        id_ = self._own_id(obj)
+        if id_ is None or session.in_progress:
+            return super()._save(session, obj)
+        self._encode(session, id_, obj)
+        self._remember(id_, obj)
+        return id_
+
+
+@zoo("deduplicated-values", 3)
+class DeduplicatedValuesStore(FilesystemStore, Broken):
+    """Clause 3: an object that cannot carry an ID, saved again with an equal value, gets the old ID.
+
+    (A cache of values to IDs, meant to save space.)
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._ids_of_values: dict[bytes, Id] = {}
+
+    def save(self, obj: Any) -> Id:
+        if hasattr(obj, "__dict__"):
+            return super().save(obj)
+        value = pickle.dumps(obj)
+        if value not in self._ids_of_values:
+            self._ids_of_values[value] = super().save(obj)
+        return self._ids_of_values[value]
+
+
+_live_objects: dict[tuple[str, Id], Any] = {}
+
+
+@zoo("pickles-late-memory", 3)
+class PicklesLateMemoryStore(MemoryStore, Broken):
+    """Clause 3: a new plain object is kept by reference and pickled when loaded, not when saved.
+
+    A change made to the object after save() shows in what is loaded.
+    (Re-saves, replaces and `Persistable` objects are pickled at once.)
+    """
+
+    def _create(self, id_: Id, data: bytes, obj: Any) -> bool:
+        created = super()._create(id_, data, obj)
+        if created and hasattr(obj, "__dict__") and not isinstance(obj, Persistable):
+            _live_objects[self.name, id_] = obj
+        return created
+
+    def _read(self, id_: Id) -> bytes | None:
+        live = _live_objects.get((self.name, id_))
+        if live is None:
+            return super()._read(id_)
+        return records.encode(live, self.protocol, lambda nested: str(nested.persistent_id))
+
+    def _update(self, id_: Id, data: bytes, obj: Any) -> bool:
+        _live_objects.pop((self.name, id_), None)
+        return super()._update(id_, data, obj)
+
+    def _delete(self, id_: Id) -> bool:
+        _live_objects.pop((self.name, id_), None)
+        return super()._delete(id_)
+
+
+# -- clause 4: loading and the cache ----------------------------------------------------------
+
+@zoo("load-without-id", 4, 3)
+class LoadWithoutIdStore(FilesystemStore, Broken):
+    """Clause 4: an object load() reads from the storage carries no persistent_id.
+
+    Also clause 3: such an object, saved again, gets a new ID.
+    """
+
+    def _load(self, id_: Id) -> Any:
+        cached = self._cache.get(id_)
+        obj = super()._load(id_)
+        if cached is None:
+            with contextlib.suppress(AttributeError, TypeError):
+                del obj.persistent_id
+        return obj
+
+
+@zoo("invalidate-cache-does-nothing", 4)
+class InvalidateCacheDoesNothingStore(FilesystemStore, Broken):
+    """Clause 4: invalidate_cache() does nothing, so load() keeps returning the stale object."""
+
+    def invalidate_cache(self) -> None:
+        pass
+
+
+@zoo("no-identity-cache", 4, 8)
+class NoIdentityCacheStore(FilesystemStore, Broken):
+    """Clause 4: load() forgets the object it returns, so loading an ID twice gives two objects.
+
+    (References met while loading one object are still resolved through the
+    cache, so shared references and cycles within one load survive.)
+    """
+
+    def load(self, id_: str) -> Any:
+        try:
+            return super().load(id_)
+        finally:
+            with contextlib.suppress(TypeError, KeyError):
+                self._cache.pop(id_, None)
+
+
+@zoo("unknown-id-key-error", 4, 5, 6)
+class UnknownIdKeyErrorStore(FilesystemStore, Broken):
+    """Clause 4: load() of a well-formed ID the store does not hold raises KeyError, not LoadError.
+
+    Also clauses 5 and 6, which check that a removed ID, or one a refused
+    replace() did not create, loads as LoadError.
+    """
+
+    def load(self, id_: str) -> Any:
+        try:
+            return super().load(id_)
+        except LoadError:
+            with contextlib.suppress(TypeError, ValueError):
+                if self._read(Id.parse(id_)) is None:
+                    raise KeyError(id_) from None
+            raise
+
+
+# -- clause 5: replacing ----------------------------------------------------------------------
+
+@zoo("replace-creates", 5)
+class ReplaceCreatesStore(FilesystemStore, Broken):
+    """Clause 5: replace() of an ID the store does not hold creates the record (what GC3Pie does)."""
+
+    def _replace(self, session: Any, id_: Id, obj: Any) -> None:
+        if self._read(id_) is not None:
+            super()._replace(session, id_, obj)
+            return
+        self._stamp(session, obj, id_)
+        self._store_new(session, id_, self._encode(session, id_, obj), obj)
+        self._remember(id_, obj)
+
+
+@zoo("replace-keeps-cache", 5)
+class ReplaceKeepsCacheStore(FilesystemStore, Broken):
+    """Clause 5: replace() leaves the cache alone, so load() returns the old object while it lives."""
+
+    def _replace(self, session: Any, id_: Id, obj: Any) -> None:
+        old = self._cache.get(id_)
+        super()._replace(session, id_, obj)
+        if old is not None:
+            self._cache[id_] = old
+
+
+@zoo("replace-returns-id", 5)
+class ReplaceReturnsIdStore(FilesystemStore, Broken):
+    """Clause 5: replace() returns the ID instead of None."""
+
+    def replace(self, id_: str, obj: Any) -> Any:  # type: ignore[override]
+        super().replace(id_, obj)
+        return id_
+
+
+# -- clause 6: removing -----------------------------------------------------------------------
+
+@zoo("remove-keeps-cache", 6)
+class RemoveKeepsCacheStore(FilesystemStore, Broken):
+    """Clause 6: remove() deletes the record but leaves the object in the cache.
+
+    While a loaded object is alive, the store goes on loading it.
+    """
+
+    def remove(self, id_: str) -> None:
+        alive = self._cache.get(id_) if isinstance(id_, str) else None
+        super().remove(id_)
+        if alive is not None:
+            self._cache[self._check_id(id_)] = alive
+
+
+@zoo("remove-unknown-quietly", 6)
+class RemoveUnknownQuietlyStore(FilesystemStore, Broken):
+    """Clause 6: remove() of a well-formed ID the store does not hold does nothing, quietly."""
+
+    def remove(self, id_: str) -> None:
+        self._check_id(id_)
+        with contextlib.suppress(LoadError):
+            super().remove(id_)
+
+
+# -- clause 7: listing ------------------------------------------------------------------------
+
+@zoo("list-misses-newest", 7)
+class ListMissesNewestStore(FilesystemStore, Broken):
+    """Clause 7: list() leaves out the record with the highest number (an off-by-one)."""
+
+    def list(self, **filters: Any) -> list[str]:
+        ids = sorted(super().list(**filters), key=lambda id_: Id.parse(id_).seqno)
+        return ids[:-1]
+
+
+_TOMBSTONE = ".removed-"
+
+
+@zoo("lists-removed", 7)
+class ListsRemovedStore(FilesystemStore, Broken):
+    """Clause 7: remove() keeps the record as a hidden tombstone, and list() lists tombstones too."""
+
+    def _delete(self, id_: Id) -> bool:
+        with self._locked_record(id_) as found:
+            if found:
+                os.replace(self._path(id_), os.path.join(self.directory, _TOMBSTONE + id_))
+        return found
+
+    def _ids(self, **filters: Any) -> list[Id]:
+        removed = [Id.parse(name[len(_TOMBSTONE):]) for name in os.listdir(self.directory)
+                   if name.startswith(_TOMBSTONE)]
+        return super()._ids(**filters) + removed
+
+
+@zoo("lists-paths", 7)
+class ListsPathsStore(FilesystemStore, Broken):
+    """Clause 7: list() returns the paths of the record files (`pathlib.Path`), not str IDs."""
+
+    def list(self, **filters: Any) -> list[Any]:  # type: ignore[override]
+        return [Path(self.directory, id_) for id_ in super().list(**filters)]
+
+
+@zoo("cannot-list-undeclared-memory", 7)
+class CannotListUndeclaredMemoryStore(MemoryStore, Broken):
+    """Clause 7: list() raises NotImplementedError, but the class does not declare 'list' unsupported."""
+
+    list = Store.list
+
+
+# -- clause 8: Persistable references ---------------------------------------------------------
+
+@zoo("persistable-inline", 8)
+class PersistableInlineStore(FilesystemStore, Broken):
+    """Clause 8: referenced `Persistable` objects are pickled inside the referring record."""
+
+    def _reference(self, session: Any, obj: Persistable) -> Any:
+        return None
+
+
+@zoo("always-resaves-references", 8)
+class AlwaysResavesReferencesStore(FilesystemStore, Broken):
+    """Clause 8: a referenced `Persistable` is saved again with its parent even when not changed."""
+
+    def _reference(self, session: Any, obj: Persistable) -> str:
+        in_progress = session.in_progress.get(id(obj))
+        return str(in_progress if in_progress is not None else self._save(session, obj))
+
+
+@zoo("never-resaves-references", 8)
+class NeverResavesReferencesStore(FilesystemStore, Broken):
+    """Clause 8: a referenced `Persistable` that has an ID is never saved again, even when changed."""
+
+    def _reference(self, session: Any, obj: Persistable) -> str:
+        in_progress = session.in_progress.get(id(obj))
+        if in_progress is not None:
+            return str(in_progress)
+        own = self._own_id(obj)
+        return str(own if own is not None else self._save(session, obj))
+
+
+@zoo("copies-cycles", 8)
+class CopiesCyclesStore(FilesystemStore, Broken):
+    """Clause 8: a reference back to an object being saved is pickled as a copy, breaking the cycle."""
+
+    def _reference(self, session: Any, obj: Persistable) -> Any:
+        if id(obj) in session.in_progress:
+            return None
+        return super()._reference(session, obj)
+
+
+# -- clause 9: fork ---------------------------------------------------------------------------
+
+@zoo("fork-shares-id-block", 9)
+class ForkSharesIdBlockStore(FilesystemStore, Broken):
+    """Clause 9: after a fork the child goes on drawing IDs from the block the parent reserved."""
+
+    def _after_fork(self) -> None:
+        pass
+
+
+@zoo("fork-deadlock", 9)
+class ForkDeadlockStore(FilesystemStore, Broken):
+    """Clause 9: post_fork() in the child waits for a lock that pre_fork() took in the parent.
+
+    The parent releases it; the child's copy stays locked forever, so the
+    child hangs: the kit must report a hang (verdict INCOMPLETE), not wait.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._fork_lock = threading.Lock()
+        self._forking_pid = 0
+
+    def pre_fork(self) -> None:
+        self._fork_lock.acquire()
+        self._forking_pid = os.getpid()
+
+    def post_fork(self) -> None:
+        if os.getpid() == self._forking_pid:
+            self._fork_lock.release()
+        else:
+            with self._fork_lock:
+                pass
+        super().post_fork()
+
+
+# -- clause 10: failed saves and crashes ------------------------------------------------------
+
+@zoo("failed-save-keeps-records", 10)
+class FailedSaveKeepsRecordsStore(FilesystemStore, Broken):
+    """Clause 10: a failed save leaves the records it created for new referenced objects."""
+
+    def _undo(self, session: Any) -> None:
+        session.created.clear()
+        super()._undo(session)
+
+
+@zoo("failed-save-keeps-ids", 10)
+class FailedSaveKeepsIdsStore(FilesystemStore, Broken):
+    """Clause 10: a failed save leaves the IDs it assigned on the objects."""
+
+    def _undo(self, session: Any) -> None:
+        session._old_attributes.clear()
+        super()._undo(session)
+
+
+@zoo("failed-save-clears-changed", 10)
+class FailedSaveClearsChangedStore(FilesystemStore, Broken):
+    """Clause 10: a failed save restores the objects' IDs but leaves their changed flags cleared."""
+
+    def _undo(self, session: Any) -> None:
+        session._old_attributes[:] = [entry for entry in session._old_attributes
+                                      if entry[1] != "changed"]
+        super()._undo(session)
+
+
+@zoo("truncates-before-pickling", 10)
+class TruncatesBeforePicklingStore(FilesystemStore, Broken):
+    """Clause 10: a re-save or replace empties the record before pickling the object.
+
+    (As ``open(path, "wb")`` followed by ``pickle.dump`` does.)  When
+    pickling fails, the earlier version is lost.
+    """
+
+    def _encode(self, session: Any, id_: Id, obj: Any) -> bytes:
+        if self._read(id_) is not None:
+            Path(self._path(id_)).write_bytes(b"")
+        return super()._encode(session, id_, obj)
+
+
+@zoo("writes-in-place", 10)
+class WritesInPlaceStore(FilesystemStore, Broken):
+    """Clause 10: records are written in place, in two halves with an fsync between them.
+
+    A process killed between the two halves leaves a torn record.
+    """
+
+    def _create(self, id_: Id, data: bytes, obj: Any) -> bool:
+        try:
+            fd = os.open(self._path(id_), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            return False
+        self._write_in_two_halves(fd, data)
+        return True
+
+    def _update(self, id_: Id, data: bytes, obj: Any) -> bool:
+        with self._locked_record(id_) as found:
+            if found:
+                self._write_in_two_halves(os.open(self._path(id_), os.O_WRONLY | os.O_TRUNC),
+                                          data)
+        return found
+
+    @staticmethod
+    def _write_in_two_halves(fd: int, data: bytes) -> None:
+        try:
+            half = len(data) // 2
+            os.write(fd, data[:half])
+            os.fsync(fd)
+            os.write(fd, data[half:])
+        finally:
+            os.close(fd)
+
+
+# -- clause 11: hostile IDs and damaged records -----------------------------------------------
+
+@zoo("path-traversal", 11)
+class PathTraversalStore(FilesystemStore, Broken):
+    """Clause 11: any string is taken for an ID, and so for a file name: '../x' and '/a/b' escape."""
+
+    def _check_id(self, id_: object) -> Any:
+        if isinstance(id_, str):
+            return id_
+        return super()._check_id(id_)
+
+
+@zoo("malformed-id-value-error", 11)
+class MalformedIdValueErrorStore(FilesystemStore, Broken):
+    """Clause 11: a malformed ID raises ValueError (from parsing it) instead of LoadError."""
+
+    def _check_id(self, id_: object) -> Id:
+        return Id.parse(id_)
+
+
+@zoo("ignores-checksums", 11)
+class IgnoresChecksumsStore(FilesystemStore, Broken):
+    """Clause 11: the record's checksum is never checked, so a damaged record may load silently.
+
+    (It recomputes the CRC of what it read before decoding.)
+    """
+
+    def _read(self, id_: Id) -> bytes | None:
+        data = super()._read(id_)
+        if data is None or not data.startswith(records.MAGIC) or len(data) < records.HEADER.size:
+            return data
+        magic, version, flags, protocol, _ = records.HEADER.unpack_from(data)
+        payload = data[records.HEADER.size:]
+        crc = zlib.crc32(payload, zlib.crc32(bytes((version, flags, protocol))))
+        return records.HEADER.pack(magic, version, flags, protocol, crc) + payload
+
+
+@zoo("damage-unnamed", 11)
+class DamageUnnamedStore(FilesystemStore, Broken):
+    """Clause 11: a damaged record raises LoadError, but the message does not name the ID."""
+
+    def _load(self, id_: Id) -> Any:
+        try:
+            return super()._load(id_)
+        except LoadError as exc:
+            if isinstance(exc.__cause__, records.CorruptRecord):
+                raise LoadError(f"damaged record: {exc.__cause__}") from None
+            raise
+
