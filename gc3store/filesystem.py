@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from gc3store.errors import StoreError
+from gc3store.errors import SaveError, StoreError
 from gc3store.ids import Id, IdFactory
 from gc3store.store import DEFAULT_PROTOCOL, RecordStore
 
@@ -53,14 +53,17 @@ class FilesystemStore(RecordStore):
     def __init__(self, directory: str | os.PathLike[str] = DEFAULT_DIRECTORY,
                  idfactory: IdFactory | None = None, protocol: int = DEFAULT_PROTOCOL, *,
                  durable: bool = True, create: bool = True, table_name: str | None = None,
-                 extra_fields: dict[Any, Any] | None = None, url: str | None = None) -> None:
+                 extra_fields: dict[Any, Any] | None = None, url: str | None = None,
+                 secret: str | bytes | None = None) -> None:
         path = os.path.abspath(os.path.expanduser(os.fspath(directory)))
-        super().__init__(url or f"file://{quote(path)}", idfactory=idfactory, protocol=protocol)
+        super().__init__(url or f"file://{quote(path)}", idfactory=idfactory, protocol=protocol,
+                         secret=secret)
         self.directory = path
         self.durable = durable
         self._open_directory(create)
         self._sequence_path = os.path.join(path, SEQUENCE_FILE)
         self._block_next = self._block_end = 0
+        self._sync_deferred = False
 
     @classmethod
     def from_url(cls, url: str, *args: Any, **kwargs: Any) -> FilesystemStore:
@@ -154,6 +157,21 @@ class FilesystemStore(RecordStore):
                     ids.append(Id.parse(entry.name))
         return ids
 
+    @contextlib.contextmanager
+    def _batch_scope(self) -> Iterator[None]:
+        """Flush the disk once, when the batch ends, instead of at every write."""
+        self._sync_deferred = True
+        try:
+            yield
+        finally:
+            self._sync_deferred = False
+            if self.durable:
+                try:
+                    os.sync()
+                except OSError as exc:
+                    raise SaveError(f"cannot flush the batch written to {self.display_url} "
+                                    f"to disk: {exc.strerror}") from exc
+
     def _after_fork(self) -> None:
         # the parent goes on drawing from the block it reserved
         self._block_next = self._block_end = 0
@@ -171,7 +189,7 @@ class FilesystemStore(RecordStore):
         try:
             with open(fd, "wb", closefd=False) as stream:
                 stream.write(data)
-            if self.durable:
+            if self.durable and not self._sync_deferred:
                 os.fsync(fd)
         except BaseException:
             os.unlink(path)
@@ -213,7 +231,7 @@ class FilesystemStore(RecordStore):
         return (current.st_dev, current.st_ino) == (opened.st_dev, opened.st_ino)
 
     def _sync_directory(self) -> None:
-        if not self.durable:
+        if not self.durable or self._sync_deferred:
             return
         fd = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:

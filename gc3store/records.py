@@ -2,12 +2,18 @@
 
 Layout (format version 1)::
 
-    b"G3S"  version:u8  flags:u8  protocol:u8  crc32:u32 (big endian)  payload
+    b"G3S"  version:u8  flags:u8  protocol:u8  crc32:u32 (big endian)  [tag:32 bytes]  payload
 
-The CRC-32 covers the version, flags and protocol bytes and the payload, so a
-flipped byte anywhere in a record is detected before anything is unpickled.
-Records written by GC3Pie (a bare pickle, protocol 2 or newer) are read as
-format version 0.
+The CRC-32 covers the version, flags and protocol bytes and everything after
+the header, so a flipped byte anywhere in a record is detected before
+anything is unpickled.  A record written by a store that has a secret is
+*signed*: flag `FLAG_SIGNED` is set and `tag` is the HMAC-SHA256, under the
+secret, of the version, flags and protocol bytes and the payload.  A reader
+with the secret refuses, before unpickling anything, a record that is not
+signed or whose tag does not match: unpickling runs code, so a record
+written by someone without the secret must never be unpickled.  Records
+written by GC3Pie (a bare pickle, protocol 2 or newer) are read as format
+version 0, by readers without a secret only.
 
 References to `Persistable` objects are pickled as persistent IDs.  The
 record of a `Persistable` object itself is pickled in two parts (how to
@@ -18,6 +24,8 @@ between `Persistable` objects load.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import pickle
 import struct
@@ -32,6 +40,9 @@ MAGIC = b"G3S"
 FORMAT_VERSION = 1
 HEADER = struct.Struct(">3sBBBI")
 FLAG_TWO_PART = 0x01
+FLAG_SIGNED = 0x02
+KNOWN_FLAGS = FLAG_TWO_PART | FLAG_SIGNED
+TAG_SIZE = hashlib.sha256().digest_size
 _LEGACY_PICKLE_START = pickle.PROTO  # every pickle of protocol 2 or newer starts with it
 
 Reference = Callable[[Persistable], str]
@@ -43,6 +54,10 @@ Resolve = Callable[[str], Any]
 
 class CorruptRecord(Exception):
     """The bytes of a record are not a record this module wrote."""
+
+
+class UntrustedRecord(CorruptRecord):
+    """A record a reader with a secret must not unpickle: unsigned, or signed with another key."""
 
 
 class _Pickler(pickle.Pickler):
@@ -69,11 +84,14 @@ class _Unpickler(pickle.Unpickler):
         return self._resolve(pid)
 
 
-def encode(obj: object, protocol: int, reference: Reference) -> bytes:
-    """Return the record bytes for `obj`; `reference` handles nested `Persistable` objects."""
+def encode(obj: object, protocol: int, reference: Reference, secret: bytes | None = None) -> bytes:
+    """Return the record bytes for `obj`, signed with `secret` if given.
+
+    `reference` handles the `Persistable` objects met inside `obj`.
+    """
     stream = io.BytesIO()
-    stream.write(bytes(HEADER.size))
-    flags = 0
+    stream.write(bytes(HEADER.size + (TAG_SIZE if secret is not None else 0)))
+    flags = 0 if secret is None else FLAG_SIGNED
     parts = _two_parts(obj, protocol) if isinstance(obj, Persistable) else None
     if parts is None:
         _Pickler(stream, protocol, reference, inline=obj).dump(obj)
@@ -84,10 +102,19 @@ def encode(obj: object, protocol: int, reference: Reference) -> bytes:
         pickler.dump(parts[1])
     record = stream.getbuffer()
     meta = bytes((FORMAT_VERSION, flags, protocol))
+    if secret is not None:
+        record[HEADER.size:HEADER.size + TAG_SIZE] = _tag(secret, meta,
+                                                          record[HEADER.size + TAG_SIZE:])
     crc = zlib.crc32(record[HEADER.size:], zlib.crc32(meta))
     HEADER.pack_into(record, 0, MAGIC, FORMAT_VERSION, flags, protocol, crc)
     del record
     return stream.getvalue()
+
+
+def _tag(secret: bytes, meta: bytes, payload: memoryview) -> bytes:
+    signer = hmac.new(secret, meta, hashlib.sha256)
+    signer.update(payload)
+    return signer.digest()
 
 
 def _two_parts(obj: object, protocol: int) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
@@ -102,20 +129,17 @@ def _two_parts(obj: object, protocol: int) -> tuple[tuple[Any, ...], tuple[Any, 
              setter))
 
 
-def decode(data: bytes, resolve: Resolve, on_created: Callable[[Any], None]) -> Any:
-    """Return the object stored in `data`.
+def decode(data: bytes, resolve: Resolve, on_created: Callable[[Any], None],
+           secret: bytes | None = None) -> Any:
+    """Return the object stored in `data`, checked against `secret` if given.
 
     `resolve` loads the objects that `data` refers to; `on_created` is called
     with a two-part record's object as soon as it exists, before its state is
-    set.  Raises `CorruptRecord` when the bytes fail their checks.
+    set.  Raises `CorruptRecord` when the bytes fail their checks, and
+    `UntrustedRecord` when a `secret` is given and the record is not signed
+    with it; in both cases before anything is unpickled.
     """
-    view = memoryview(data)
-    if view[:len(MAGIC)] == MAGIC:
-        payload, two_part = _check_header(view)
-    elif view[:1] == _LEGACY_PICKLE_START:
-        payload, two_part = view, False
-    else:
-        raise CorruptRecord("the data is neither a gc3store record nor a GC3Pie pickle")
+    payload, two_part = _checked_payload(memoryview(data), secret)
     unpickler = _Unpickler(io.BytesIO(payload), resolve)
     if not two_part:
         return unpickler.load()
@@ -132,18 +156,48 @@ def decode(data: bytes, resolve: Resolve, on_created: Callable[[Any], None]) -> 
     return obj
 
 
-def _check_header(view: memoryview) -> tuple[memoryview, bool]:
+def _checked_payload(view: memoryview, secret: bytes | None) -> tuple[memoryview, bool]:
+    """The pickle inside the record `view`, and whether it is in two parts."""
+    if view[:len(MAGIC)] == MAGIC:
+        return _check_header(view, secret)
+    if view[:1] != _LEGACY_PICKLE_START:
+        raise CorruptRecord("the data is neither a gc3store record nor a GC3Pie pickle")
+    if secret is not None:
+        raise UntrustedRecord("the record is a bare pickle without signature (format version "
+                              "0), and this store has a secret")
+    return view, False
+
+
+def is_current(data: bytes, secret: bytes | None) -> bool:
+    """Whether `data` is a record of the current format, signed if `secret` is given."""
+    if data[:len(MAGIC)] != MAGIC or len(data) < HEADER.size:
+        return False
+    _, version, flags, _, _ = HEADER.unpack_from(data)
+    return version == FORMAT_VERSION and (secret is None or bool(flags & FLAG_SIGNED))
+
+
+def _check_header(view: memoryview, secret: bytes | None) -> tuple[memoryview, bool]:
     if len(view) < HEADER.size:
         raise CorruptRecord(f"the record is {len(view)} bytes long, shorter than its header")
     _, version, flags, protocol, crc = HEADER.unpack_from(view)
     if version != FORMAT_VERSION:
         raise CorruptRecord(f"unknown record format version {version} "
                             f"(this gc3store reads versions 0 and {FORMAT_VERSION})")
-    payload = view[HEADER.size:]
-    if zlib.crc32(payload, zlib.crc32(bytes((version, flags, protocol)))) != crc:
+    meta = bytes((version, flags, protocol))
+    body = view[HEADER.size:]
+    if zlib.crc32(body, zlib.crc32(meta)) != crc:
         raise CorruptRecord("the record's checksum does not match its contents")
-    if flags & ~FLAG_TWO_PART:
+    if flags & ~KNOWN_FLAGS:
         raise CorruptRecord(f"unknown record flags {flags:#04x}")
+    signed = bool(flags & FLAG_SIGNED)
+    if signed and len(body) < TAG_SIZE:
+        raise CorruptRecord("the record is shorter than its signature")
+    payload = body[TAG_SIZE:] if signed else body
+    if secret is not None:
+        if not signed:
+            raise UntrustedRecord("the record is not signed, and this store has a secret")
+        if not hmac.compare_digest(bytes(body[:TAG_SIZE]), _tag(secret, meta, payload)):
+            raise UntrustedRecord("the record's signature does not match this store's secret")
     return payload, bool(flags & FLAG_TWO_PART)
 
 

@@ -13,7 +13,7 @@ import dataclasses
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs
@@ -139,6 +139,8 @@ class _Statements:
         )
 
 
+_BATCH_SAVEPOINT = "gc3store_batch"
+
 # A write transaction takes the write lock at once on SQLite: one that upgrades a read lock
 # later gets SQLITE_BUSY at once, without the busy handler being consulted.
 _BEGIN = {"sqlite": "BEGIN IMMEDIATE", "mysql": "START TRANSACTION",
@@ -228,17 +230,19 @@ class SqlStore(RecordStore):
     same keywords to every kind of store.
     """
 
+    rolls_back_batches = True
+
     def __init__(self, url: str, table_name: str | None = None,
                  idfactory: IdFactory | None = None, extra_fields: ExtraFields | None = None,
                  create: bool = True, protocol: int = DEFAULT_PROTOCOL, *, durable: bool = True,
-                 directory: str | None = None) -> None:
+                 directory: str | None = None, secret: str | bytes | None = None) -> None:
         if not isinstance(url, str):
             raise TypeError(f"a SqlStore URL is a string such as 'sqlite:////var/lib/app.db', "
                             f"not {type(url).__name__} {url!r}")
         base, _, fragment = url.partition("#")
         parsed = _parse_url(base, url)
         shown = url if parsed.password is None else _shown(parsed, fragment)
-        super().__init__(url, idfactory, protocol, display_url=shown)
+        super().__init__(url, idfactory, protocol, display_url=shown, secret=secret)
         self.table_name = _table_name(table_name, fragment)
         self.extra_fields = _checked_extra_fields(extra_fields)
         self.create = bool(create)
@@ -255,6 +259,7 @@ class SqlStore(RecordStore):
         self._max_packet: int | None = None
         self._depth = 0
         self._placeholders: set[int] = set()
+        self._highest_in_batch: int | None = None
         self._created: set[Id] = set()
         self._rolled_back: set[Id] = set()
 
@@ -319,6 +324,8 @@ class SqlStore(RecordStore):
             else:
                 seqno = int(cursor.lastrowid)
             self._placeholders.add(seqno)
+        if self._highest_in_batch is not None:
+            self._highest_in_batch = max(self._highest_in_batch, seqno)
         return seqno
 
     def _read(self, id_: Id) -> bytes | None:
@@ -400,8 +407,7 @@ class SqlStore(RecordStore):
             # never through _run: a COMMIT on a new connection would commit nothing
             if self._cursor is None:
                 raise StoreUnavailable(f"lost the connection to {self.display_url} in the "
-                                       f"middle of "
-                                       f"a transaction, which was rolled back")
+                                       f"middle of a transaction, which was rolled back")
             self._cursor.execute("COMMIT")
         except BaseException as exc:
             self._rollback()
@@ -412,17 +418,47 @@ class SqlStore(RecordStore):
                             f"{type(exc).__name__}: {self._scrub(str(exc))}") from exc
         self._placeholders.clear()
         self._created.clear()
+        self._highest_in_batch = None
 
     def _rollback(self) -> None:
         self._rolled_back = self._created
         self._created = set()
         self._placeholders.clear()
+        highest, self._highest_in_batch = self._highest_in_batch, None
         if self._cursor is not None:
             try:
-                self._cursor.execute("ROLLBACK")
+                if highest is None:
+                    self._cursor.execute("ROLLBACK")
+                else:
+                    self._roll_back_keeping_numbers(highest)
             except Exception:
                 # a connection that cannot roll back is in no state to be used again
                 self._drop_connection()
+
+    def _roll_back_keeping_numbers(self, highest: int) -> None:
+        """Roll a SQLite batch back, but not its ID numbers: they were handed out already.
+
+        SQLite rolls its AUTOINCREMENT counter back with the transaction, so
+        the batch rolls back to the savepoint taken at its start and then
+        commits the counter at `highest`, all under the same write lock.
+        """
+        assert self._cursor is not None
+        self._cursor.execute(f"ROLLBACK TO {_BATCH_SAVEPOINT}")
+        table = self.table_name
+        self._cursor.execute("INSERT INTO sqlite_sequence (name, seq) SELECT ?, ? WHERE NOT "
+                             "EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ?)",
+                             (table, highest, table))
+        self._cursor.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?",
+                             (highest, table))
+        self._cursor.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def _batch_scope(self) -> Iterator[None]:
+        with self._transaction():
+            if self._engine.dialect.name == "sqlite":
+                self._execute_control(f"SAVEPOINT {_BATCH_SAVEPOINT}")
+                self._highest_in_batch = 0
+            yield
 
     # -- statements --------------------------------------------------------
 

@@ -11,7 +11,9 @@ of failed saves are the same code for every store.
 from __future__ import annotations
 
 import abc
+import builtins
 import contextlib
+import functools
 import os
 import pickle
 import threading
@@ -154,6 +156,24 @@ class _SaveSession:
                     setattr(obj, name, old)
 
 
+class _Batch:
+    """What a `batch` did, so that a failure can undo it."""
+
+    def __init__(self) -> None:
+        self.sessions: list[_SaveSession] = []
+        self.undo: list[Callable[[], object]] = []
+
+
+def _secret_bytes(secret: str | bytes | None) -> bytes | None:
+    if secret is None:
+        return None
+    if isinstance(secret, str):
+        secret = secret.encode("utf-8")
+    if not isinstance(secret, bytes) or not secret:
+        raise TypeError(f"a store's secret is a non-empty str or bytes, not {secret!r}")
+    return secret
+
+
 class RecordStore(Store):
     """A `Store` kept as one byte record per object.
 
@@ -163,8 +183,13 @@ class RecordStore(Store):
     store's lock held.
     """
 
+    rolls_back_batches: ClassVar[bool] = False
+    """Whether `_batch_scope` itself undoes every write of a batch that fails (a database
+    transaction); otherwise the engine journals the old records and writes them back."""
+
     def __init__(self, url: str | None, idfactory: IdFactory | None = None,
-                 protocol: int = DEFAULT_PROTOCOL, *, display_url: str | None = None) -> None:
+                 protocol: int = DEFAULT_PROTOCOL, *, display_url: str | None = None,
+                 secret: str | bytes | None = None) -> None:
         super().__init__(url)
         if not isinstance(protocol, int) or not 2 <= protocol <= pickle.HIGHEST_PROTOCOL:
             raise ValueError(f"protocol must be a pickle protocol from 2 to "
@@ -174,7 +199,9 @@ class RecordStore(Store):
         factory = idfactory if idfactory is not None else IdFactory()
         self.idfactory = factory.bound_to(_weakly_bound(self._next_seqno)) if isinstance(
             factory, IdFactory) else factory
+        self._secret = _secret_bytes(secret)
         self._cache: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
+        self._batch: _Batch | None = None
         self._lock = threading.RLock()
         self._pid = os.getpid()
         _open_stores.add(self)
@@ -222,6 +249,10 @@ class RecordStore(Store):
         """Group the primitives called by one top-level operation (default: no grouping)."""
         return contextlib.nullcontext()
 
+    def _batch_scope(self) -> contextlib.AbstractContextManager[None]:
+        """Group the operations of a `batch` (default: as one operation, `_transaction`)."""
+        return self._transaction()
+
     def _after_fork(self) -> None:
         """Drop what this process inherited from its parent and must not use (default: nothing)."""
 
@@ -245,7 +276,7 @@ class RecordStore(Store):
         with self._lock:
             self._check_fork()
             with self._storage_errors(StoreError, checked), self._transaction():
-                found = self._delete(checked)
+                found = self._erase(checked)
             if not found:
                 raise self._unknown(checked)
             self._cache.pop(checked, None)
@@ -265,6 +296,55 @@ class RecordStore(Store):
         with self._lock:
             self._check_fork()
 
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group the saves, replaces and removes inside the block into one unit.
+
+        The block's writes are all kept, or, when it raises, none of them:
+        records are put back as they were, and the objects saved in it lose
+        the IDs they were given (IDs handed out in a batch that failed are
+        never handed out again).  A SQL store runs the block as one
+        transaction; a file store flushes the disk once, at its end.  A
+        batch inside a batch joins the outer one.  The store is locked for
+        the whole block, so other threads wait for it to end.
+        """
+        with self._lock:
+            self._check_fork()
+            if self._batch is not None:
+                yield
+                return
+            batch = self._batch = _Batch()
+            try:
+                with self._batch_scope():
+                    yield
+            except BaseException:
+                self._batch = None
+                self._roll_back(batch)
+                raise
+            finally:
+                self._batch = None
+
+    def upgrade_records(self, *, trust_unsigned: bool = False) -> builtins.list[str]:
+        """Rewrite, in place, every record not in the current format; return their IDs.
+
+        That means records GC3Pie wrote (format version 0) and, for a store
+        with a secret, unsigned records.  A store with a secret refuses to
+        load unsigned records, since unpickling runs code: pass
+        ``trust_unsigned=True`` only for a storage nobody else could write to.
+        """
+        upgraded: builtins.list[str] = []
+        with self._lock:
+            self._check_fork()
+            for id_ in self._call_storage(StoreError, None, lambda: list(self._ids())):
+                data = self._call_storage(LoadError, id_, self._read, id_)
+                if data is None or records.is_current(data, self._secret):
+                    continue
+                secret = None if trust_unsigned else self._secret
+                obj = self._decode(id_, data, secret)
+                self._run_save(functools.partial(self._rewrite, id_=id_, obj=obj))
+                upgraded.append(id_)
+        return upgraded
+
     # -- the engine --------------------------------------------------------
 
     def _run_save(self, operation: Callable[[_SaveSession], _Result]) -> _Result:
@@ -273,10 +353,13 @@ class RecordStore(Store):
             self._check_fork()
             try:
                 with self._transaction():
-                    return operation(session)
+                    result = operation(session)
             except BaseException:
                 self._undo(session)
                 raise
+            if self._batch is not None:
+                self._batch.sessions.append(session)
+            return result
 
     def _save(self, session: _SaveSession, obj: Any) -> Id:
         id_ = self._own_id(obj)
@@ -285,7 +368,7 @@ class RecordStore(Store):
             self._store_new(session, id_, self._encode(session, id_, obj), obj)
         else:
             data = self._encode(session, id_, obj)
-            if not self._call_storage(SaveError, id_, self._update, id_, data, obj):
+            if not self._call_storage(SaveError, id_, self._overwrite, id_, data, obj):
                 # the record was removed meanwhile: the object gets a new ID, and is pickled
                 # again so that its references to itself name the new one
                 id_ = self._assign_new_id(session, obj)
@@ -299,14 +382,60 @@ class RecordStore(Store):
             raise self._unknown(id_)
         self._stamp(session, obj, id_)
         data = self._encode(session, id_, obj)
-        if not self._call_storage(SaveError, id_, self._update, id_, data, obj):
+        if not self._call_storage(SaveError, id_, self._overwrite, id_, data, obj):
             raise self._unknown(id_)
         self._remember(id_, obj)
+
+    def _rewrite(self, session: _SaveSession, *, id_: Id, obj: Any) -> None:
+        """Store `obj` again under `id_`, as it was loaded, in the current record format."""
+        session.in_progress[id(obj)] = id_
+        data = self._encode(session, id_, obj)
+        if not self._call_storage(SaveError, id_, self._overwrite, id_, data, obj):
+            raise self._unknown(id_)
 
     def _store_new(self, session: _SaveSession, id_: Id, data: bytes, obj: Any) -> None:
         if not self._call_storage(SaveError, id_, self._create, id_, data, obj):
             raise self._taken(id_)
         session.created.append(id_)
+        self._journal(lambda: self._delete(id_))
+
+    def _overwrite(self, id_: Id, data: bytes, obj: Any) -> bool:
+        """`_update`, journaled in a batch."""
+        old = self._read(id_) if self._journaling() else None
+        if not self._update(id_, data, obj):
+            return False
+        if old is not None:
+            self._journal(lambda: self._update(id_, old, None))
+        return True
+
+    def _erase(self, id_: Id) -> bool:
+        """`_delete`, journaled in a batch."""
+        old = self._read(id_) if self._journaling() else None
+        if not self._delete(id_):
+            return False
+        if old is not None:
+            self._journal(lambda: self._create(id_, old, None))
+        return True
+
+    def _journaling(self) -> bool:
+        return self._batch is not None and not self.rolls_back_batches
+
+    def _journal(self, undo: Callable[[], object]) -> None:
+        if self._journaling():
+            assert self._batch is not None
+            self._batch.undo.append(undo)
+
+    def _roll_back(self, batch: _Batch) -> None:
+        """Undo what a failed batch did (the backend rolled back its storage already, or not)."""
+        for undo in reversed(batch.undo):
+            with contextlib.suppress(Exception):
+                undo()
+        for session in reversed(batch.sessions):
+            session.restore_attributes()
+            for id_ in session.created:
+                self._cache.pop(id_, None)
+            for id_, obj in session.uncached:
+                self._remember(id_, obj)
 
     def _encode(self, session: _SaveSession, id_: Id, obj: Any) -> bytes:
         session.in_progress[id(obj)] = id_
@@ -314,7 +443,7 @@ class RecordStore(Store):
             session.set_attribute(obj, "changed", False)
         try:
             return records.encode(obj, self.protocol,
-                                  lambda nested: self._reference(session, nested))
+                                  lambda nested: self._reference(session, nested), self._secret)
         except StoreError:
             raise
         except Exception as exc:
@@ -366,9 +495,12 @@ class RecordStore(Store):
         data = self._call_storage(LoadError, id_, self._read, id_)
         if data is None:
             raise self._unknown(id_)
+        return self._decode(id_, data, self._secret)
+
+    def _decode(self, id_: Id, data: bytes, secret: bytes | None) -> Any:
         try:
             obj = records.decode(data, self._load_reference,
-                                 lambda created: self._remember(id_, created))
+                                 lambda created: self._remember(id_, created), secret)
         except Exception as exc:
             self._cache.pop(id_, None)
             raise LoadError(f"cannot load {id_!r} from {self.display_url}: "
