@@ -1,4 +1,4 @@
-"""`Store.batch()` on the memory and file stores: all or nothing, one disk flush, IDs never reused."""
+"""`Store.batch()` on the memory and file stores: all or nothing, one flush, IDs never reused."""
 
 from __future__ import annotations
 

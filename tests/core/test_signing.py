@@ -1,4 +1,4 @@
-"""Stores opened with a secret sign every record and refuse, before unpickling, what is not theirs."""
+"""Stores with a secret sign every record and refuse, before unpickling, what is not theirs."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def test_a_store_with_a_secret_refuses_records_not_signed_with_it(
         backend: Any, writer_secret: str | None) -> None:
     Explodes.ran = False
     id_ = backend.open(secret=writer_secret).save(Explodes())
-    with pytest.raises(LoadError, match="signature|not signed") as raised:
+    with pytest.raises(LoadError, match=r"signature|not signed") as raised:
         backend.open(secret="s3cret").load(id_)
     assert str(id_) in str(raised.value)
     assert not Explodes.ran

@@ -1,4 +1,4 @@
-"""`SqlStore.batch()`: one transaction, all or nothing, and its ID numbers never handed out again."""
+"""`SqlStore.batch()`: one transaction, all or nothing, its ID numbers never handed out again."""
 
 from __future__ import annotations
 
