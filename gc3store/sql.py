@@ -104,6 +104,7 @@ class _Statements:
     update: _Statement
     read: _Statement
     exists: _Statement
+    advance_sequence: _Statement | None
     delete: _Statement
 
     @classmethod
@@ -135,6 +136,7 @@ class _Statements:
             update=_Statement.compile(table.update().where(owned).values(row), dialect),
             read=_Statement.compile(sa.select(columns.data).where(owned), dialect),
             exists=_Statement.compile(sa.select(columns.id).where(owned), dialect),
+            advance_sequence=_advance_sequence(table, dialect),
             delete=_Statement.compile(table.delete().where(owned), dialect),
         )
 
@@ -145,6 +147,23 @@ _BATCH_SAVEPOINT = "gc3store_batch"
 # later gets SQLITE_BUSY at once, without the busy handler being consulted.
 _BEGIN = {"sqlite": "BEGIN IMMEDIATE", "mysql": "START TRANSACTION",
           "mariadb": "START TRANSACTION"}
+
+
+def _advance_sequence(table: sa.Table, dialect: Dialect) -> _Statement | None:
+    """On PostgreSQL, a statement moving the ID sequence up to ``:p_id`` if it is behind.
+
+    The sequence's own next value says where it is, so numbers other sessions drew but
+    have not committed yet are never handed out again; the one drawn is left unused.
+    """
+    if dialect.name != "postgresql":
+        return None
+    quoted_table = dialect.identifier_preparer.format_table(table).replace("'", "''")
+    sequence = sa.func.pg_get_serial_sequence(sa.literal_column(f"'{quoted_table}'"),
+                                              sa.literal_column("'id'"))
+    explicit = sa.bindparam("p_id", type_=sa.BigInteger())
+    statement = sa.select(sa.case((explicit > sa.func.nextval(sequence),
+                                   sa.func.setval(sequence, explicit))))
+    return _Statement.compile(statement, dialect)
 
 
 def _insert_new(table: sa.Table, dialect: Dialect) -> tuple[Any, bool]:
@@ -514,12 +533,17 @@ class SqlStore(RecordStore):
 
     def _insert(self, statements: _Statements, values: Mapping[str, Any], id_: Id) -> bool:
         try:
-            return self._write(statements.insert, values, id_) == 1
+            inserted = self._write(statements.insert, values, id_) == 1
         except self._dbapi_error as exc:
             if statements.insert_raises_on_duplicate and \
                     _mysql_error_code(exc) == _MYSQL_DUPLICATE_ENTRY:
                 return False
             raise
+        if inserted and statements.advance_sequence is not None:
+            # PostgreSQL's sequence does not move past an explicit ID by itself (SQLite's and
+            # InnoDB's counters do): without this, later saves would be given that ID again
+            self._execute(statements.advance_sequence, {"p_id": id_.seqno})
+        return inserted
 
     def _list_statement(self, filters: Mapping[str, Any]) -> _Statement:
         key = tuple((name, value is None) for name, value in sorted(filters.items()))
@@ -575,7 +599,7 @@ class SqlStore(RecordStore):
     def _prepare_table(self) -> None:
         """Create the table if it is missing and allowed to be; check its columns; compile."""
         if self._engine.dialect.name == "sqlite":
-            _make_parent_directory(self._engine.url.database)
+            self._check_database_file(self._engine.url.database)
         try:
             connection = self._engine.connect()
         except sa.exc.DBAPIError as exc:
@@ -596,6 +620,15 @@ class SqlStore(RecordStore):
                              f"extra_fields; give another table_name")
         self._statements = _Statements.compile(self._table, self._extra_names,
                                                self._engine.dialect)
+
+    def _check_database_file(self, database: str | None) -> None:
+        """Make the directory of a new SQLite file, or refuse to make the file without `create`."""
+        if not database or database.startswith("file:") or os.path.exists(database):
+            return
+        if not self.create:
+            raise StoreError(f"there is no SQLite database {database!r} for {self.display_url}; "
+                             f"SqlStore(..., create=True) would create it")
+        os.makedirs(os.path.dirname(database), exist_ok=True)
 
     def _ensure_table(self, connection: sa.Connection) -> None:
         if _has_table(connection, self.table_name):
@@ -759,9 +792,6 @@ def _has_table(connection: sa.Connection, name: str) -> bool:
     return name in sa.inspect(connection).get_table_names()
 
 
-def _make_parent_directory(database: str | None) -> None:
-    if database and not database.startswith("file:"):
-        os.makedirs(os.path.dirname(database), exist_ok=True)
 
 
 def _max_packet(dialect: Dialect, cursor: DBAPICursor) -> int | None:

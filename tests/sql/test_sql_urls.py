@@ -137,7 +137,8 @@ def test_the_missing_driver_message_names_module_extra_and_default_driver() -> N
 
 
 def test_create_false_on_a_missing_table_names_it(
-        db_table: str, open_store: Callable[..., SqlStore]) -> None:
+        database: Any, db_table: str, open_store: Callable[..., SqlStore]) -> None:
+    open_store(database.url(database.new_table())).list()  # the database exists, not the table
     store = open_store(create=False)
     with pytest.raises(StoreError, match=rf"no table '{db_table}'.*create=True\) would create it"):
         store.list()
@@ -145,6 +146,14 @@ def test_create_false_on_a_missing_table_names_it(
         store.save(["x"])
     open_store().list()
     assert store.list() == []
+
+
+def test_create_false_on_a_missing_sqlite_file_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "no such directory" / "store.db"
+    store = SqlStore(f"sqlite:///{missing}", create=False)
+    with pytest.raises(StoreError, match=r"no SQLite database .*create=True\) would create it"):
+        store.list()
+    assert not missing.parent.exists()
 
 
 def test_a_table_made_by_gc3pie_is_refused(
