@@ -60,7 +60,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 from gc3store import __version__
 from gc3store.errors import LoadError, SaveError, StoreError, StoreUnavailable
 from gc3store.ids import Id, IdFactory
-from gc3store.registry import _SCHEME_URL, make_store
+from gc3store.registry import _SCHEME_URL, hide_password, make_store
 from gc3store.store import RecordStore, Store
 
 if TYPE_CHECKING:
@@ -81,7 +81,6 @@ HELP_WIDTH = 79
 
 # the URL syntax of a password; the same as gc3store.sql's, which is not imported so that
 # SQLAlchemy stays unloaded for the stores that do not need it
-_PASSWORD_IN_URL = re.compile(r"(://[^:/@]*:)[^@/]*@")
 _RELATIVE_SQLITE = re.compile(r"(?P<scheme>sqlite(?:\+\w+)?):///(?P<path>[^/?#][^?#]*)(?P<rest>.*)",
                               re.DOTALL)
 
@@ -130,11 +129,6 @@ def error(message: str) -> None:
 def note(message: str) -> None:
     """Print `message` on stderr as a note, with any password in a URL hidden."""
     print(f"{PROGRAM}: note: {hide_password(message)}", file=sys.stderr, flush=True)
-
-
-def hide_password(text: str) -> str:
-    """`text` with the password of every URL in it replaced by ``***``."""
-    return _PASSWORD_IN_URL.sub(r"\1***@", text)
 
 
 # -- the command line --------------------------------------------------------

@@ -25,6 +25,7 @@ ENTRY_POINT_GROUP = "gc3store.stores"
 StoreConstructor = Callable[..., Store]
 
 _SCHEME_URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://")
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@]*:)[^@/]*@")
 
 _registered: dict[str, StoreConstructor] = {}
 _published: dict[str, StoreConstructor] | None = None
@@ -87,6 +88,11 @@ def make_store(uri: str | os.PathLike[str], *args: Any, **kwargs: Any) -> Store:
     scheme = _SCHEME_URL.match(url)
     assert scheme is not None
     return _constructor_for(scheme["scheme"].lower())(url, *args, **kwargs)
+
+
+def hide_password(text: str) -> str:
+    """`text` with the password of every URL in it replaced by ``***``."""
+    return _PASSWORD_IN_URL.sub(r"\1***@", text)
 
 
 def known_schemes() -> list[str]:

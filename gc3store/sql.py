@@ -12,7 +12,6 @@ import contextlib
 import dataclasses
 import logging
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
@@ -27,6 +26,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from gc3store.errors import SaveError, StoreError, StoreUnavailable
 from gc3store.ids import Id, IdFactory
+from gc3store.registry import hide_password
 from gc3store.store import DEFAULT_PROTOCOL, RecordStore
 
 DEFAULT_TABLE = "store"
@@ -50,7 +50,6 @@ _STATE_LENGTH = 128
 _MYSQL_DUPLICATE_ENTRY = 1062
 _MYSQL_PACKET_TOO_LARGE = 1153
 _PACKET_MARGIN = 1024  # the statement around the record, with room to spare
-_PASSWORD_IN_URL = re.compile(r"(://[^:/@]*:)[^@/]*@")
 
 _log = logging.getLogger("gc3store")
 
@@ -716,20 +715,15 @@ def _parse_url(base: str, url: str) -> URL:
     try:
         parsed = sa.make_url(base)
     except (sa.exc.ArgumentError, ValueError) as exc:
-        raise StoreError(f"malformed database URL {_masked(url)!r}: "
+        raise StoreError(f"malformed database URL {hide_password(url)!r}: "
                          f"{exc}; a SqlStore URL looks like 'sqlite:////var/lib/app.db' or "
                          f"'postgresql://user:password@host/database'") from None
     backend = parsed.get_backend_name()
     if backend not in SUPPORTED_BACKENDS:
         raise StoreError(f"SqlStore does not support {backend!r} databases "
-                         f"({_masked(url)!r}): it supports "
+                         f"({hide_password(url)!r}): it supports "
                          f"{', '.join(SUPPORTED_BACKENDS)}")
     return parsed
-
-
-def _masked(url: str) -> str:
-    """`url` with anything that looks like a password hidden, for a URL that does not parse."""
-    return _PASSWORD_IN_URL.sub(r"\1***@", url)
 
 
 def _shown(parsed: URL, fragment: str) -> str:

@@ -10,6 +10,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Any
 
+from gc3store.registry import hide_password
 from gc3store_testkit.api import current_api
 
 
@@ -69,7 +70,7 @@ class Target:
 
 def targets_from_options(uris: list[str], factories: list[str]) -> list[Target]:
     """The targets the command line names, checking each ``--store-factory`` at once."""
-    targets = [Target(uri, UriFactory(uri)) for uri in uris]
+    targets = [Target(hide_password(uri), UriFactory(uri)) for uri in uris]
     for spec in factories:
         resolve_factory(spec)
         targets.append(Target(spec, ImportedFactory(spec)))

@@ -20,6 +20,7 @@ from gc3store import LoadError
 
 COPIES = [("file", "sqlite"), ("sqlite", "file"), ("file", "postgresql")]
 
+
 def summary(copied: int, skipped: int, failed: int, src: str, dst: str) -> str:
     return (f"copied {copied}, skipped {skipped} (already copied), failed {failed}: "
             f"from {src} to {dst}")
