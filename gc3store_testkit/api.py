@@ -1,4 +1,4 @@
-"""The implementation under test: the module that provides make_store, register, Persistable, LoadError.
+"""The implementation under test: the module providing make_store, register, Persistable, LoadError.
 
 ``--store-api=MODULE`` names it (default ``gc3store``).  The name travels to
 child processes in the environment variable `API_ENVIRONMENT_VARIABLE`, so a

@@ -32,7 +32,7 @@ class DeclarationError(Exception):
 def declared_unsupported(store: Any) -> frozenset[str]:
     """The capabilities `store`'s class declares it lacks; `DeclarationError` on unknown names."""
     cls = type(store)
-    declared = getattr(cls, DECLARATION_ATTRIBUTE, frozenset())
+    declared: Any = getattr(cls, DECLARATION_ATTRIBUTE, frozenset())
     if isinstance(declared, str) or not all(isinstance(name, str) for name in declared):
         raise DeclarationError(
             f"{cls.__qualname__}.{DECLARATION_ATTRIBUTE} must be a set of capability names, "

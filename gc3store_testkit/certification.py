@@ -3,7 +3,8 @@
 A test's outcome reaches the report as a `TestOutcome` carried in the pytest
 report's ``user_properties`` (so it crosses pytest-xdist from the workers).
 A clause is *passed* only when every one of its tests ran and passed; tests
-that did not run make it *incomplete*, never passed.
+that did not run, or that failed on another clause's promise (the failure
+names that clause), make it *incomplete*, never passed.
 """
 
 from __future__ import annotations
@@ -90,6 +91,11 @@ def _judge_clause(number: int, title: str, seen: dict[str, TestOutcome],
                           tests={name: outcome.outcome for name, outcome in mine.items()})
     not_run = sorted(name for name, clause in expected.items()
                      if clause == number and name not in seen)
+    # a test of this clause that failed on another clause showed nothing about this one
+    elsewhere = sorted(f"{name} (failed on clause {seen[name].clause})"
+                       for name, clause in expected.items()
+                       if clause == number and name in seen and seen[name].clause != number
+                       and seen[name].outcome == FAILED)
     outcomes = {outcome.outcome for outcome in mine.values()}
     if FAILED in outcomes:
         result.status = FAILED
@@ -98,10 +104,12 @@ def _judge_clause(number: int, title: str, seen: dict[str, TestOutcome],
         result.status = HUNG
         result.reason = "a child process hung in " + ", ".join(
             sorted(n for n, o in mine.items() if o.outcome == HUNG))
-    elif not_run or SKIPPED in outcomes:
+    elif not_run or elsewhere or SKIPPED in outcomes:
         result.status = "incomplete"
         skipped = [f"{n} ({o.reason})" for n, o in sorted(mine.items()) if o.outcome == SKIPPED]
-        result.reason = "; ".join([f"not run: {', '.join(not_run)}"] * bool(not_run) + skipped)
+        result.reason = "; ".join([f"not run: {', '.join(not_run)}"] * bool(not_run)
+                                  + [f"not checked: {', '.join(elsewhere)}"] * bool(elsewhere)
+                                  + skipped)
     elif mine and outcomes == {UNSUPPORTED}:
         result.status = UNSUPPORTED
         result.reason = _declared(mine.values())

@@ -89,7 +89,7 @@ def run_children(task: Callable[..., Any], args_per_child: Sequence[tuple[Any, .
     When `synchronized`, each child gets one more argument, a barrier shared
     by all of them, so that they can start their work at the same moment.
     """
-    context = multiprocessing.get_context(method)
+    context: Any = multiprocessing.get_context(method)
     if synchronized:
         barrier = context.Barrier(len(args_per_child))
         args_per_child = [(*args, barrier) for args in args_per_child]
@@ -104,6 +104,10 @@ def run_children(task: Callable[..., Any], args_per_child: Sequence[tuple[Any, .
         processes.append(process)
     try:
         return _collect(channels, processes, timeout, method)
+    except BaseException:
+        for process in processes:
+            process.kill()  # a child that hung or failed is not given more time
+        raise
     finally:
         _reap(processes, timeout)
 
@@ -151,7 +155,7 @@ class StreamingChild:
 
     def __init__(self, task: Callable[..., Any], args: tuple[Any, ...], *, method: str,
                  timeout: float) -> None:
-        context = multiprocessing.get_context(method)
+        context: Any = multiprocessing.get_context(method)
         self._receiver, sender = context.Pipe(duplex=False)
         self.timeout = timeout
         self.process = context.Process(target=_stream_main,
@@ -168,6 +172,29 @@ class StreamingChild:
         except EOFError:
             raise ChildError(f"child {self.process.pid} died with exit code "
                              f"{self.process.exitcode}") from None
+
+    def receive_all(self) -> list[Any]:
+        """Every value the child sends until it exits; `ChildHung` if it goes silent too long."""
+        values: list[Any] = []
+        while True:
+            if not self._receiver.poll(self.timeout):
+                raise ChildHung(f"child {self.process.pid} sent nothing for {self.timeout:g} s")
+            try:
+                message = self._receiver.recv()
+            except EOFError:
+                return values
+            values.append(_outcome(message))
+
+    def drain(self) -> list[Any]:
+        """The values the child sent that were not received yet; call it after `kill`."""
+        values = []
+        while self._receiver.poll(0):
+            try:
+                message = self._receiver.recv()
+            except EOFError:
+                break
+            values.append(_outcome(message))
+        return values
 
     def kill(self) -> None:
         """SIGKILL the child and wait for it to be gone."""

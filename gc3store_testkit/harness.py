@@ -14,13 +14,21 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from gc3store_testkit.capabilities import declared_unsupported
+from gc3store_testkit.capabilities import (
+    CAPABILITIES,
+    DECLARATION_ATTRIBUTE,
+    DeclarationError,
+    declared_unsupported,
+)
 
 StoreFactory = Callable[[], Any]
 """Opens a new store instance on the storage under test each time it is called."""
 
 STORE_METHODS = frozenset({"save", "load", "replace", "remove", "list", "invalidate_cache",
                            "pre_fork", "post_fork"})
+OPTIONAL_METHODS = {"list": ("list", 7)}
+"""Methods a backend may leave unimplemented, with the capability it then declares unsupported
+and the clause that the method's undeclared ``NotImplementedError`` breaks."""
 _MAX_REPR = 120
 
 
@@ -52,6 +60,8 @@ def raises_one_of(what: str, *expected: type[BaseException],
     names = " or ".join(cls.__name__ for cls in expected)
     try:
         yield
+    except ContractFailure:
+        raise  # a check inside the block failed: that failure names its own clause
     except expected:
         return
     except Exception as exc:
@@ -96,13 +106,36 @@ class RecordingStore:
                 result = attribute(*args)
             except BaseException as exc:
                 self._log.record(self._label, name, args, f"raised {type(exc).__name__}: {exc}")
+                if isinstance(exc, NotImplementedError):
+                    self._fail_not_implemented(name, exc)
                 raise
             self._log.record(self._label, name, args, f"-> {short(result)}")
-            if name == "save" and isinstance(result, str):
+            if name == "save":
+                # every later step would trip over an ID of the wrong type: fail here
+                expect(isinstance(result, str), "save() returns a str ID", "a str",
+                       f"{type(result).__name__} {short(result)}", clause=2)
                 self._saved.add(result)
             return result
 
         return call
+
+    def _fail_not_implemented(self, method: str, exc: NotImplementedError) -> None:
+        """Fail clause 1, or the clause of an optional method the store does not declare."""
+        if method not in OPTIONAL_METHODS:
+            raise ContractFailure(f"{method}() is not implemented",
+                                  f"{method}() works, as every method of the interface does",
+                                  f"NotImplementedError: {exc}", clause=1) from exc
+        capability, number = OPTIONAL_METHODS[method]
+        try:
+            declared = declared_unsupported(self.wrapped)
+        except DeclarationError:
+            declared = frozenset()  # clause 1 reports the declaration itself
+        if capability not in declared:
+            where = f"{type(self.wrapped).__qualname__}.{DECLARATION_ATTRIBUTE}"
+            raise ContractFailure(f"{method}() is not implemented, and the store does not "
+                                  f"declare the {capability!r} capability unsupported",
+                                  f"{method}() works, or {capability!r} in {where}",
+                                  f"NotImplementedError: {exc}", clause=number) from exc
 
     def __repr__(self) -> str:
         return f"<{self._label}: {self.wrapped!r}>"
@@ -136,8 +169,13 @@ class StoreHarness:
 
     @property
     def unsupported(self) -> frozenset[str]:
-        """The capabilities the store's class declares it lacks."""
-        return declared_unsupported(self.store.wrapped)
+        """The capabilities the store's class declares it lacks; clause 1 fails on a bad one."""
+        try:
+            return declared_unsupported(self.store.wrapped)
+        except DeclarationError as exc:
+            raise ContractFailure("a store class declares the capabilities it lacks by their "
+                                  "names", f"names from {sorted(CAPABILITIES)}", str(exc),
+                                  clause=1) from None
 
     def open(self) -> RecordingStore:
         """A new store instance on the same storage."""

@@ -1,4 +1,4 @@
-"""The pytest plugin: the kit's options, the ``store_factory`` fixture, and the certification certification.
+"""The pytest plugin: the kit's options, the ``store_factory`` fixture, and the certification.
 
 Registered under the ``pytest11`` entry point, so ``pytest --store-uri=URI``
 works in any directory: the contract tests are collected from the
@@ -228,7 +228,7 @@ class CertificationReport:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for name, value in report.user_properties:
-            if name == certification.PROPERTY:
+            if name == certification.PROPERTY and isinstance(value, dict):
                 outcome = certification.TestOutcome(**value)
                 self.outcomes.setdefault(outcome.store, []).append(outcome)
 

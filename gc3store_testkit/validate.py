@@ -8,6 +8,7 @@ proxy can see: the IDs it handed out, removed and loaded.
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from typing import Any
 
@@ -27,6 +28,7 @@ class ValidatingStore:
         self.wrapped = store
         self._removed: set[str] = set()
         self._loaded: dict[str, weakref.ref[Any]] = {}
+        self._replaced: dict[str, weakref.ref[Any]] = {}
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.wrapped, name)
@@ -51,15 +53,18 @@ class ValidatingStore:
             seen = getattr(obj, "persistent_id", _UNSET)
             expect(seen == id_, "a loaded object's persistent_id is the ID it was loaded by",
                    repr(id_), "not set" if seen is _UNSET else short(seen), clause=4)
+        replaced = self._replaced.pop(id_, None)
+        stale = replaced() if replaced is not None else None
+        expect(stale is None or stale is not obj, f"load({id_!r}) after replace() returns the "
+               f"new version, not the object loaded before", "another object",
+               f"the replaced object at {id(obj):#x}", clause=5)
         earlier = self._loaded.get(id_)
         alive = earlier() if earlier is not None else None
         expect(alive is None or alive is obj, f"load({id_!r}) while the object it returned "
                f"before is alive returns that object", f"the object at {id(alive):#x}",
                f"another object at {id(obj):#x}", clause=4)
-        try:
+        with contextlib.suppress(TypeError):
             self._loaded[id_] = weakref.ref(obj)
-        except TypeError:
-            pass
         return obj
 
     def replace(self, id_: Any, obj: Any) -> None:
@@ -68,7 +73,9 @@ class ValidatingStore:
         expect(not removed, f"replace({id_!r}, obj) of a removed ID raises LoadError",
                "LoadError", "it returned", clause=5)
         self._check_ids_set(obj, id_, "replace", clause=5)
-        self._loaded.pop(id_, None)
+        earlier = self._loaded.pop(id_, None)
+        if earlier is not None and earlier() is not obj:
+            self._replaced[id_] = earlier
         return result  # type: ignore[no-any-return]
 
     def remove(self, id_: Any) -> None:

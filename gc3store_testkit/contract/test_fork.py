@@ -54,7 +54,7 @@ class TestFork(ContractTests):
         from_parent, to_child = multiprocessing.Pipe(duplex=False)
         store.pre_fork()
         timeout = kit.options.timeout
-        with streaming_child(forked_partner, (store.wrapped, from_parent, before, timeout),
+        with streaming_child(forked_partner, (store, from_parent, before, timeout),
                              method="fork", timeout=timeout) as child:
             store.post_fork()
             parents = []

@@ -1,5 +1,11 @@
 """Clause 11: malformed IDs are refused without touching anything, and damaged records are reported.
 
+Besides a fixed list of malformed IDs, the kit tries near misses of a live
+ID (with a blank, a NUL, a path around it, as bytes), which a store that
+tidies IDs before use would take for the live one.  An ID naming a file
+outside the store that exists (``/etc/passwd``) is only ever loaded: a
+store that uses IDs as file names would delete or overwrite it otherwise.
+
 A damaged record is made through the ``record_corrupter`` fixture: the kit
 knows how to damage the records of a store built on ``gc3store.RecordStore``
 and of GC3Pie-style file stores; another backend supplies its own fixture,
@@ -8,7 +14,9 @@ or the clause reads incomplete.
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +24,19 @@ from gc3store_testkit.contract.base import ContractTests, clause
 from gc3store_testkit.harness import StoreHarness, expect, short
 from gc3store_testkit.samples import API, Record, Task
 
-MALFORMED_IDS: tuple[Any, ...] = (None, 42, 4.2, b"Task.1", "", ".", "..", "../x", "a/b",
-                                  "/etc/passwd", "Task.1\0", "\0", "x" * 5000, "Task.1/../..")
+MALFORMED_IDS: tuple[Any, ...] = (None, 42, 4.2, b"Task.1", "", ".", "..",
+                                  "../gc3store-kit-no-such-file", "a/b", "Task.1\0", "\0",
+                                  "x" * 5000, "Task.1/../..")
+"""Given to load, remove and replace: none of them names a file that exists outside the store."""
+
+READ_ONLY_MALFORMED_IDS: tuple[Any, ...] = ("/etc/passwd",)
+"""Given to load only: a store that takes IDs for file names would delete or overwrite them."""
+
+
+def near_misses(id_: str) -> tuple[Any, ...]:
+    """Malformed IDs that a lenient store could take for the live ID `id_`."""
+    return (id_.encode(), f"{id_}\0", f"{id_}\n", f" {id_}", f"{id_} ", f"./{id_}", f"{id_}/",
+            f"{id_}/.", f"x/../{id_}")
 
 
 def outcome(call: Any) -> str | None:
@@ -36,15 +55,37 @@ class TestHostileIds(ContractTests):
     def test_malformed_ids_raise_load_error_or_type_error(self, kit: StoreHarness) -> None:
         store = kit.store
         wrong = []
-        for bad in MALFORMED_IDS:
-            for name, call in (("load", lambda: store.load(bad)),
-                               ("remove", lambda: store.remove(bad)),
-                               ("replace", lambda: store.replace(bad, Record()))):
-                seen = outcome(call)
+        calls: list[tuple[str, Callable[[Any], Any], tuple[Any, ...]]] = [
+            ("load", store.load, MALFORMED_IDS + READ_ONLY_MALFORMED_IDS),
+            ("remove", store.remove, MALFORMED_IDS),
+            ("replace", lambda bad: store.replace(bad, Record()), MALFORMED_IDS)]
+        for name, call, ids in calls:
+            for bad in ids:
+                seen = outcome(functools.partial(call, bad))
                 if seen is not None:
                     wrong.append(f"{name}({short(bad)}) {seen}")
         expect(not wrong, "malformed IDs raise LoadError or TypeError",
                "LoadError or TypeError for each", "; ".join(wrong))
+
+    @clause(11)
+    def test_near_misses_of_a_live_id_are_refused(self, kit: StoreHarness) -> None:
+        task = Task("live")
+        id_ = kit.store.save(task)
+        store = kit.fresh()
+        wrong = []
+        calls: list[tuple[str, Callable[[Any], Any]]] = [
+            ("load", store.load), ("remove", store.remove),
+            ("replace", lambda bad: store.replace(bad, Record()))]
+        for name, call in calls:
+            for bad in near_misses(id_):
+                seen = outcome(functools.partial(call, bad))
+                if seen is not None:
+                    wrong.append(f"{name}({short(bad)}) {seen}")
+        expect(not wrong, f"IDs that are almost {id_!r} raise LoadError or TypeError",
+               "LoadError or TypeError for each", "; ".join(wrong))
+        seen = kit.fresh().load(id_).token
+        expect(seen == task.token, f"{id_!r} still loads its object after calls with IDs "
+               f"that are almost it", task.token, seen)
 
     @clause(11)
     def test_path_like_ids_touch_nothing_outside_the_store(
@@ -55,8 +96,8 @@ class TestHostileIds(ContractTests):
         ids = [str(canary), relative, "../" * 30 + str(canary).lstrip("/"), f"{canary}/x"]
         store = kit.store
         for id_ in ids:
-            for call in (lambda: store.load(id_), lambda: store.remove(id_),
-                         lambda: store.replace(id_, Record())):
+            for call in (functools.partial(store.load, id_), functools.partial(store.remove, id_),
+                         functools.partial(store.replace, id_, Record())):
                 outcome(call)
                 expect(canary.read_bytes() == b"must stay",
                        f"a path-like ID {id_!r} leaves the file it names alone", b"must stay",
@@ -72,8 +113,9 @@ class TestHostileIds(ContractTests):
             task = Task(f"damaged at the {where}", payload=list(range(100)))
             id_ = kit.store.save(task)
             record_corrupter(kit.store.wrapped, id_, where)
+            reader = kit.fresh()
             try:
-                loaded = kit.fresh().load(id_)
+                loaded = reader.load(id_)
             except API.LoadError as exc:
                 if str(id_) not in str(exc):
                     problems.append(f"damage at the {where}: the LoadError does not name "

@@ -8,6 +8,7 @@ the storage may be shared with other tests and other programs.
 from __future__ import annotations
 
 from gc3store_testkit.contract.base import ContractTests, clause
+from gc3store_testkit.contract.test_removing import expect_gone
 from gc3store_testkit.harness import StoreHarness, expect
 from gc3store_testkit.samples import Record, Task
 
@@ -26,8 +27,9 @@ class TestListing(ContractTests):
     @clause(7, requires="list")
     def test_list_drops_removed_ids(self, kit: StoreHarness) -> None:
         ids = [kit.store.save(Record()) for _ in range(4)]
-        kit.store.remove(ids[1])
-        kit.store.remove(ids[3])
+        for removed in (ids[1], ids[3]):
+            kit.store.remove(removed)
+            expect_gone(kit, removed)
         listed = set(kit.fresh().list())
         expect(ids[1] not in listed and ids[3] not in listed, "list() drops removed IDs",
                f"neither {ids[1]!r} nor {ids[3]!r}", "at least one of them listed")

@@ -61,6 +61,8 @@ class TestPersistable(ContractTests):
         child = Task("version 1")
         parent = Task("parent", child=child)
         kit.store.save(parent)
+        expect(parent.changed is False, "saving clears the changed flag of the object saved",
+               False, parent.changed)
         expect(child.changed is False, "saving clears the changed flag of a saved child", False,
                child.changed)
         child.name = "version 2, changed flag not set"

@@ -7,6 +7,7 @@ one ID to two objects; the contract requires `LoadError` instead.
 from __future__ import annotations
 
 from gc3store_testkit.contract.base import ContractTests, clause
+from gc3store_testkit.contract.test_removing import expect_gone
 from gc3store_testkit.harness import StoreHarness, expect, raises_one_of, short
 from gc3store_testkit.samples import API, Record, Task
 
@@ -42,6 +43,7 @@ class TestReplacing(ContractTests):
     def test_replace_of_an_unknown_id_raises_and_stores_nothing(self, kit: StoreHarness) -> None:
         id_ = kit.store.save(Record())
         kit.store.remove(id_)
+        expect_gone(kit, id_)
         with raises_one_of(f"replace({id_!r}, obj) of a removed ID", API.LoadError):
             kit.store.replace(id_, Record(value="must not be stored"))
         with raises_one_of(f"load({id_!r}) after a refused replace", API.LoadError):

@@ -1,8 +1,9 @@
 """A zoo of deliberately broken stores: each breaks one clause of the contract, in one small way.
 
 Each is a subclass of a correct reference store (`FilesystemStore`, which
-has every capability, or `MemoryStore`) that changes as little as it can,
-and is registered under its own URL scheme when this module is imported.
+has every capability, or `MemoryStore`) that changes as little as it can
+(one wraps a `FilesystemStore` instead), and is registered under its own
+URL scheme when this module is imported.
 Load it as a plugin (``-p broken_stores``) so that the child processes the
 kit starts import it too; then ``--store-uri=SCHEME:///some/directory``
 (``SCHEME://name`` for the memory ones) certifies one of them.
@@ -27,8 +28,17 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from gc3store import FilesystemStore, Id, LoadError, MemoryStore, Persistable, Store, register
-from gc3store import records
+from gc3store import (
+    FilesystemStore,
+    Id,
+    LoadError,
+    MemoryStore,
+    Persistable,
+    SaveError,
+    Store,
+    records,
+    register,
+)
 
 ZOO: dict[str, type[Any]] = {}
 """Every broken store, by its URL scheme."""
@@ -43,6 +53,8 @@ class Broken:
     scheme: ClassVar[str]
     clause: ClassVar[int]
     also_breaks: ClassVar[frozenset[int]] = frozenset()
+    hangs: ClassVar[bool] = False
+    """Whether the flaw makes a child process hang, so that the kit reports the clause hung."""
 
 
 def _open_in_directory(cls: type[Any]) -> Callable[..., Any]:
@@ -124,11 +136,19 @@ class MisspeltCapabilityStore(FilesystemStore, Broken):
     unsupported_capabilities = frozenset({"listing"})
 
 
+@zoo("invalidate-not-implemented", 1)
+class InvalidateNotImplementedStore(FilesystemStore, Broken):
+    """Clause 1: invalidate_cache() raises NotImplementedError instead of doing its job."""
+
+    def invalidate_cache(self) -> None:
+        raise NotImplementedError("this store has no cache to invalidate")
+
+
 # -- clause 2: unique IDs ---------------------------------------------------------------------
 
 @zoo("reuses-removed-ids", 2)
 class ReusesRemovedIdsStore(FilesystemStore, Broken):
-    """Clause 2: the numbers of removed records are handed out again by the instance that removed them."""
+    """Clause 2: the instance that removed records hands their numbers out again."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -146,6 +166,14 @@ class ReusesRemovedIdsStore(FilesystemStore, Broken):
 
 class _LookalikeId(collections.UserString):
     """Compares and hashes like the ID it holds, but is not a `str`."""
+
+
+@zoo("save-returns-number", 2)
+class SaveReturnsNumberStore(FilesystemStore, Broken):
+    """Clause 2: save() returns the ID's number, an int, instead of the ID."""
+
+    def save(self, obj: Any) -> Any:
+        return super().save(obj).seqno
 
 
 @zoo("lookalike-ids", 2)
@@ -240,7 +268,7 @@ class ResaveNotWrittenStore(FilesystemStore, Broken):
 
 @zoo("deduplicated-values", 3)
 class DeduplicatedValuesStore(FilesystemStore, Broken):
-    """Clause 3: an object that cannot carry an ID, saved again with an equal value, gets the old ID.
+    """Clause 3: an object that cannot carry an ID, saved again with an equal value, keeps its ID.
 
     (A cache of values to IDs, meant to save space.)
     """
@@ -332,12 +360,11 @@ class NoIdentityCacheStore(FilesystemStore, Broken):
                 self._cache.pop(id_, None)
 
 
-@zoo("unknown-id-key-error", 4, 5, 6)
+@zoo("unknown-id-key-error", 4, 6)
 class UnknownIdKeyErrorStore(FilesystemStore, Broken):
     """Clause 4: load() of a well-formed ID the store does not hold raises KeyError, not LoadError.
 
-    Also clauses 5 and 6, which check that a removed ID, or one a refused
-    replace() did not create, loads as LoadError.
+    Also clause 6, which checks that a removed ID loads as LoadError.
     """
 
     def load(self, id_: str) -> Any:
@@ -350,11 +377,36 @@ class UnknownIdKeyErrorStore(FilesystemStore, Broken):
             raise
 
 
+@zoo("caches-raw-records", 4)
+class CachesRawRecordsStore(FilesystemStore, Broken):
+    """Clause 4: each instance keeps the bytes it read, and invalidate_cache() does not drop them.
+
+    Its own writes refresh them, so only what other instances wrote is missed.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._bytes_read: dict[Id, bytes | None] = {}
+
+    def _read(self, id_: Id) -> bytes | None:
+        if id_ not in self._bytes_read:
+            self._bytes_read[id_] = super()._read(id_)
+        return self._bytes_read[id_]
+
+    def _update(self, id_: Id, data: bytes, obj: Any) -> bool:
+        self._bytes_read.pop(id_, None)
+        return super()._update(id_, data, obj)
+
+    def _delete(self, id_: Id) -> bool:
+        self._bytes_read.pop(id_, None)
+        return super()._delete(id_)
+
+
 # -- clause 5: replacing ----------------------------------------------------------------------
 
 @zoo("replace-creates", 5)
 class ReplaceCreatesStore(FilesystemStore, Broken):
-    """Clause 5: replace() of an ID the store does not hold creates the record (what GC3Pie does)."""
+    """Clause 5: replace() of an ID the store does not hold creates it (as GC3Pie does)."""
 
     def _replace(self, session: Any, id_: Id, obj: Any) -> None:
         if self._read(id_) is not None:
@@ -367,7 +419,7 @@ class ReplaceCreatesStore(FilesystemStore, Broken):
 
 @zoo("replace-keeps-cache", 5)
 class ReplaceKeepsCacheStore(FilesystemStore, Broken):
-    """Clause 5: replace() leaves the cache alone, so load() returns the old object while it lives."""
+    """Clause 5: replace() leaves the cache alone: load() returns the old object while it lives."""
 
     def _replace(self, session: Any, id_: Id, obj: Any) -> None:
         old = self._cache.get(id_)
@@ -383,6 +435,18 @@ class ReplaceReturnsIdStore(FilesystemStore, Broken):
     def replace(self, id_: str, obj: Any) -> Any:  # type: ignore[override]
         super().replace(id_, obj)
         return id_
+
+
+@zoo("replace-without-id", 5)
+class ReplaceWithoutIdStore(FilesystemStore, Broken):
+    """Clause 5: replace(id, obj) stores obj under id but does not set obj.persistent_id and _id."""
+
+    def _replace(self, session: Any, id_: Id, obj: Any) -> None:
+        session.in_progress[id(obj)] = id_
+        data = self._encode(session, id_, obj)
+        if not self._call_storage(SaveError, id_, self._update, id_, data, obj):
+            raise self._unknown(id_)
+        self._remember(id_, obj)
 
 
 # -- clause 6: removing -----------------------------------------------------------------------
@@ -411,6 +475,17 @@ class RemoveUnknownQuietlyStore(FilesystemStore, Broken):
             super().remove(id_)
 
 
+@zoo("remove-only-forgets", 6)
+class RemoveOnlyForgetsStore(FilesystemStore, Broken):
+    """Clause 6: remove() drops the object from the cache but leaves its record in the storage."""
+
+    def remove(self, id_: str) -> None:
+        checked = self._check_id(id_)
+        if self._read(checked) is None:
+            raise self._unknown(checked)
+        self._cache.pop(checked, None)
+
+
 # -- clause 7: listing ------------------------------------------------------------------------
 
 @zoo("list-misses-newest", 7)
@@ -427,7 +502,7 @@ _TOMBSTONE = ".removed-"
 
 @zoo("lists-removed", 7)
 class ListsRemovedStore(FilesystemStore, Broken):
-    """Clause 7: remove() keeps the record as a hidden tombstone, and list() lists tombstones too."""
+    """Clause 7: remove() keeps the record as a hidden tombstone, which list() lists."""
 
     def _delete(self, id_: Id) -> bool:
         with self._locked_record(id_) as found:
@@ -451,7 +526,7 @@ class ListsPathsStore(FilesystemStore, Broken):
 
 @zoo("cannot-list-undeclared-memory", 7)
 class CannotListUndeclaredMemoryStore(MemoryStore, Broken):
-    """Clause 7: list() raises NotImplementedError, but the class does not declare 'list' unsupported."""
+    """Clause 7: list() raises NotImplementedError, but the class declares nothing unsupported."""
 
     list = Store.list
 
@@ -477,7 +552,7 @@ class AlwaysResavesReferencesStore(FilesystemStore, Broken):
 
 @zoo("never-resaves-references", 8)
 class NeverResavesReferencesStore(FilesystemStore, Broken):
-    """Clause 8: a referenced `Persistable` that has an ID is never saved again, even when changed."""
+    """Clause 8: a referenced `Persistable` that has an ID is never saved again, changed or not."""
 
     def _reference(self, session: Any, obj: Persistable) -> str:
         in_progress = session.in_progress.get(id(obj))
@@ -489,12 +564,23 @@ class NeverResavesReferencesStore(FilesystemStore, Broken):
 
 @zoo("copies-cycles", 8)
 class CopiesCyclesStore(FilesystemStore, Broken):
-    """Clause 8: a reference back to an object being saved is pickled as a copy, breaking the cycle."""
+    """Clause 8: a reference back to an object being saved is pickled as a copy: cycles break."""
 
     def _reference(self, session: Any, obj: Persistable) -> Any:
         if id(obj) in session.in_progress:
             return None
         return super()._reference(session, obj)
+
+
+@zoo("keeps-changed-flag", 8)
+class KeepsChangedFlagStore(FilesystemStore, Broken):
+    """Clause 8: save() leaves the changed flag of the object it saved set."""
+
+    def save(self, obj: Any) -> Id:
+        id_ = super().save(obj)
+        if isinstance(obj, Persistable):
+            obj.changed = True
+        return id_
 
 
 # -- clause 9: fork ---------------------------------------------------------------------------
@@ -514,6 +600,8 @@ class ForkDeadlockStore(FilesystemStore, Broken):
     The parent releases it; the child's copy stays locked forever, so the
     child hangs: the kit must report a hang (verdict INCOMPLETE), not wait.
     """
+
+    hangs = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -610,11 +698,22 @@ class WritesInPlaceStore(FilesystemStore, Broken):
             os.close(fd)
 
 
+@zoo("failed-replace-keeps-id", 10)
+class FailedReplaceKeepsIdStore(FilesystemStore, Broken):
+    """Clause 10: a failed replace(id, obj) leaves id on obj as its persistent_id and _id."""
+
+    def _replace(self, session: Any, id_: Id, obj: Any) -> None:
+        for name in ("persistent_id", "_id"):
+            with contextlib.suppress(AttributeError, TypeError):
+                setattr(obj, name, id_)
+        super()._replace(session, id_, obj)
+
+
 # -- clause 11: hostile IDs and damaged records -----------------------------------------------
 
 @zoo("path-traversal", 11)
 class PathTraversalStore(FilesystemStore, Broken):
-    """Clause 11: any string is taken for an ID, and so for a file name: '../x' and '/a/b' escape."""
+    """Clause 11: any string is an ID, and so a file name: '../x' and '/a/b' escape the store."""
 
     def _check_id(self, id_: object) -> Any:
         if isinstance(id_, str):
@@ -659,3 +758,17 @@ class DamageUnnamedStore(FilesystemStore, Broken):
                 raise LoadError(f"damaged record: {exc.__cause__}") from None
             raise
 
+
+@zoo("lenient-ids", 11)
+class LenientIdsStore(FilesystemStore, Broken):
+    """Clause 11: IDs are tidied: bytes decoded, blanks and NULs stripped, paths normalised.
+
+    So ' Task.5', b'Task.5', 'Task.5\\0' and './Task.5' all name Task.5.
+    """
+
+    def _check_id(self, id_: object) -> Id:
+        if isinstance(id_, bytes):
+            id_ = id_.decode()
+        if isinstance(id_, str):
+            id_ = os.path.normpath(id_.strip().strip("\0"))
+        return super()._check_id(id_)

@@ -1,4 +1,4 @@
-"""Fixtures for testing the kit: `run_kit` runs it in a fresh pytest process and reads its report."""
+"""Fixtures for testing the kit: `run_kit` runs it in a new pytest process and reads its report."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ["pytester"]
 
 TESTKIT_DIRECTORY = Path(__file__).parent
 """Holds broken_stores.py and broken_apis/, which the kit's child processes must import too."""
@@ -52,6 +51,10 @@ class KitRun:
     def statuses(self, label: str | None = None) -> dict[int, str]:
         """Each clause's status for one store: passed, failed, hung, incomplete, unsupported."""
         return {clause["number"]: clause["status"] for clause in self.store(label)["clauses"]}
+
+    def reasons(self, label: str | None = None) -> dict[int, str]:
+        """Why each clause has its status, where the kit says why."""
+        return {clause["number"]: clause["reason"] for clause in self.store(label)["clauses"]}
 
     def clauses_with(self, status: str, label: str | None = None) -> set[int]:
         return {number for number, seen in self.statuses(label).items() if seen == status}

@@ -1,4 +1,4 @@
-"""Clause 12: make_store(uri, *args, **kwargs) passes the positional arguments but drops the keywords."""
+"""Clause 12: make_store(uri, *args, **kwargs) passes on the positional arguments only."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Clause 12: a ``scheme+driver`` URL with no registration of its own is refused, not sent to ``scheme``."""
+"""Clause 12: a ``scheme+driver`` URL with no binding of its own is refused (no fallback).
+
+The fallback is what lets ``postgresql+psycopg://`` open a ``postgresql`` store.
+"""
 
 from __future__ import annotations
 

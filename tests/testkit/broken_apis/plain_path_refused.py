@@ -1,4 +1,4 @@
-"""Clause 12: make_store() of a plain directory path (no ``scheme://``) raises instead of meaning ``file``."""
+"""Clause 12: make_store() of a plain directory path (no ``scheme://``) raises."""
 
 from __future__ import annotations
 
