@@ -65,7 +65,7 @@ class DbmStore(RecordStore):
 
     def _ids(self, **filters: Any) -> list[Id]:
         with self._database() as database:
-            return [Id.parse(key.decode()) for key in database.keys() if key != SEQUENCE_KEY]
+            return [Id.parse(key.decode()) for key in database if key != SEQUENCE_KEY]
 
 
 register("dbm", DbmStore)

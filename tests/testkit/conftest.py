@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-
 TESTKIT_DIRECTORY = Path(__file__).parent
 """Holds broken_stores.py and broken_apis/, which the kit's child processes must import too."""
 
