@@ -22,6 +22,8 @@ CAPABILITIES: dict[str, str] = {
               "on the same storage.",
     "shared_between_processes": "Several processes, started by fork or spawn, use the same "
                                 "storage at once and see each other's saves.",
+    "batch": "The store groups writes with Store.batch(): all of them are kept, or, when the "
+             "block raises, none.",
 }
 
 

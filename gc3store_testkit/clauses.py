@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CONTRACT_VERSION = 1
-"""Bumped whenever a clause is added, removed or changes meaning."""
+CONTRACT_VERSION = 2
+"""Bumped whenever a clause is added, removed or changes meaning (2: clause 13, batches)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,10 @@ CLAUSES: tuple[Clause, ...] = (
            "make_store(uri, *args, **kwargs) calls constructor(uri, *args, **kwargs), treats a "
            "plain path as file, falls back from scheme+driver to scheme, and rejects an unknown "
            "scheme by name."),
+    Clause(13, "Batches",
+           "Inside `with store.batch():` the saves, replaces and removes are all kept, or, when "
+           "the block raises, none of them, and the IDs handed out in it are never handed out "
+           "again (optional: the batch capability)."),
 )
 
 BY_NUMBER: dict[int, Clause] = {clause.number: clause for clause in CLAUSES}

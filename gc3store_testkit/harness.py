@@ -25,8 +25,8 @@ StoreFactory = Callable[[], Any]
 """Opens a new store instance on the storage under test each time it is called."""
 
 STORE_METHODS = frozenset({"save", "load", "replace", "remove", "list", "invalidate_cache",
-                           "pre_fork", "post_fork"})
-OPTIONAL_METHODS = {"list": ("list", 7)}
+                           "pre_fork", "post_fork", "batch"})
+OPTIONAL_METHODS = {"list": ("list", 7), "batch": ("batch", 13)}
 """Methods a backend may leave unimplemented, with the capability it then declares unsupported
 and the clause that the method's undeclared ``NotImplementedError`` breaks."""
 _MAX_REPR = 120

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gc3store_testkit.contract.test_batches import TestBatches
 from gc3store_testkit.contract.test_failures import TestFailures
 from gc3store_testkit.contract.test_fork import TestFork
 from gc3store_testkit.contract.test_hostile_ids import TestHostileIds
@@ -18,12 +19,12 @@ from gc3store_testkit.contract.test_saving import TestSaving
 
 AREAS = (TestInterface, TestIds, TestSaving, TestLoading, TestReplacing, TestRemoving,
          TestListing, TestPersistable, TestFork, TestFailures, TestHostileIds, TestRegistry,
-         TestModel)
+         TestModel, TestBatches)
 
 
 class StoreContract(TestInterface, TestIds, TestSaving, TestLoading, TestReplacing, TestRemoving,
                     TestListing, TestPersistable, TestFork, TestFailures, TestHostileIds,
-                    TestRegistry, TestModel):
+                    TestRegistry, TestModel, TestBatches):
     """Every contract test: subclass it, with a ``store_factory`` fixture, to certify a backend.
 
     ::

@@ -39,6 +39,7 @@ from gc3store import (
     records,
     register,
 )
+from gc3store.filesystem import SEQUENCE_BLOCK
 
 ZOO: dict[str, type[Any]] = {}
 """Every broken store, by its URL scheme."""
@@ -772,3 +773,28 @@ class LenientIdsStore(FilesystemStore, Broken):
         if isinstance(id_, str):
             id_ = os.path.normpath(id_.strip().strip("\0"))
         return super()._check_id(id_)
+
+
+# -- clause 13: batches -------------------------------------------------------------------------
+
+@zoo("batch-keeps-partial", 13)
+class BatchKeepsPartialStore(FilesystemStore, Broken):
+    """Clause 13: a batch that raises keeps the writes made before the exception."""
+
+    def _journaling(self) -> bool:
+        return False
+
+
+@zoo("batch-reuses-ids", 13)
+class BatchReusesIdsStore(FilesystemStore, Broken):
+    """Clause 13: a batch that raises takes its ID numbers back, and hands them out again."""
+
+    @contextlib.contextmanager
+    def batch(self) -> Any:
+        start = self._block_next
+        try:
+            with super().batch():
+                yield
+        except BaseException:
+            self._block_next = max(start, self._block_end - SEQUENCE_BLOCK)
+            raise
