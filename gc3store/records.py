@@ -15,7 +15,9 @@ written by someone without the secret must never be unpickled.  Records
 written by GC3Pie (a bare pickle, protocol 2 or newer) are read as format
 version 0, by readers without a secret only.
 
-References to `Persistable` objects are pickled as persistent IDs.  The
+References to `Persistable` objects are pickled as calls to
+`load_reference` with the referenced object's ID (GC3Pie's records use
+persistent IDs, which are read too).  The
 record of a `Persistable` object itself is pickled in two parts (how to
 create the object, then its state), so that loading can register the empty
 object before its state refers back to it: this is what lets cycles
@@ -24,6 +26,7 @@ between `Persistable` objects load.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import hmac
 import io
@@ -60,17 +63,38 @@ class UntrustedRecord(CorruptRecord):
     """A record a reader with a secret must not unpickle: unsigned, or signed with another key."""
 
 
+_resolving: contextvars.ContextVar[Resolve] = contextvars.ContextVar("gc3store_resolving")
+
+
+def load_reference(id_: str) -> Any:
+    """The object a reference in a record names, as the record being loaded resolves it."""
+    if not isinstance(id_, str):
+        raise pickle.UnpicklingError(f"reference {id_!r} is not an object ID")
+    try:
+        resolve = _resolving.get()
+    except LookupError:
+        raise pickle.UnpicklingError(f"a reference to {id_!r} outside of a gc3store record "
+                                     f"being loaded") from None
+    return resolve(id_)
+
+
 class _Pickler(pickle.Pickler):
+    """Pickle references to `Persistable` objects as calls to `load_reference`.
+
+    ``reducer_override`` is consulted for instances of classes only, not for
+    strings, numbers and containers, which keeps pickling at the speed of C.
+    """
+
     def __init__(self, stream: io.BytesIO, protocol: int, reference: Reference,
                  inline: object) -> None:
         super().__init__(stream, protocol)
         self._reference = reference
         self._inline = inline
 
-    def persistent_id(self, obj: Any) -> str | None:
+    def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, Persistable) and obj is not self._inline:
-            return self._reference(obj)
-        return None
+            return load_reference, (self._reference(obj),)
+        return NotImplemented
 
 
 class _Unpickler(pickle.Unpickler):
@@ -140,7 +164,15 @@ def decode(data: bytes, resolve: Resolve, on_created: Callable[[Any], None],
     with it; in both cases before anything is unpickled.
     """
     payload, two_part = _checked_payload(memoryview(data), secret)
-    unpickler = _Unpickler(io.BytesIO(payload), resolve)
+    token = _resolving.set(resolve)
+    try:
+        return _unpickle(_Unpickler(io.BytesIO(payload), resolve), two_part, on_created)
+    finally:
+        _resolving.reset(token)
+
+
+def _unpickle(unpickler: pickle.Unpickler, two_part: bool,
+              on_created: Callable[[Any], None]) -> Any:
     if not two_part:
         return unpickler.load()
     create, args = unpickler.load()
