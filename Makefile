@@ -16,7 +16,7 @@ $(INSTALLED): pyproject.toml
 	touch $@
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check gc3store gc3store_testkit tests
+	$(BIN)/ruff check gc3store gc3store_testkit tests docs/examples
 
 typecheck: $(INSTALLED)
 	$(BIN)/mypy --strict gc3store gc3store_testkit
