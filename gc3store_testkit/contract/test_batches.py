@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from gc3store_testkit.contract.base import ContractTests, clause
+from gc3store_testkit.contract.test_removing import expect_gone
 from gc3store_testkit.harness import StoreHarness, expect, raises_one_of, short
 from gc3store_testkit.samples import API, Record, Task
 
@@ -33,9 +34,17 @@ def failing_batch(store: Any, writes: Any) -> None:
            "no exception")
 
 
+def expect_removal_works(kit: StoreHarness) -> None:
+    """These tests check removed IDs: a store that fails that outside a batch fails clause 6."""
+    id_ = kit.store.save(Record())
+    kit.store.remove(id_)
+    expect_gone(kit, id_)
+
+
 class TestBatches(ContractTests):
     @clause(13, requires="batch")
     def test_a_batch_keeps_all_its_writes(self, kit: StoreHarness) -> None:
+        expect_removal_works(kit)
         store = kit.store
         kept, doomed = store.save(Task("kept")), store.save(Task("doomed"))
         with store.batch():
@@ -51,6 +60,7 @@ class TestBatches(ContractTests):
 
     @clause(13, requires="batch")
     def test_a_batch_that_raises_keeps_none_of_its_writes(self, kit: StoreHarness) -> None:
+        expect_removal_works(kit)
         store = kit.store
         kept, doomed = store.save(Task("kept")), store.save(Task("doomed"))
         child, parent = Task("child"), Task("parent")

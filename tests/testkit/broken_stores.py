@@ -147,9 +147,13 @@ class InvalidateNotImplementedStore(FilesystemStore, Broken):
 
 # -- clause 2: unique IDs ---------------------------------------------------------------------
 
-@zoo("reuses-removed-ids", 2)
+@zoo("reuses-removed-ids", 2, 13)
 class ReusesRemovedIdsStore(FilesystemStore, Broken):
-    """Clause 2: the instance that removed records hands their numbers out again."""
+    """Clause 2: the instance that removed records hands their numbers out again.
+
+    A batch that raises removes the records it created, so their numbers come back too
+    (clause 13).
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -445,7 +449,7 @@ class ReplaceWithoutIdStore(FilesystemStore, Broken):
     def _replace(self, session: Any, id_: Id, obj: Any) -> None:
         session.in_progress[id(obj)] = id_
         data = self._encode(session, id_, obj)
-        if not self._call_storage(SaveError, id_, self._update, id_, data, obj):
+        if not self._call_storage(SaveError, id_, self._overwrite, id_, data, obj):
             raise self._unknown(id_)
         self._remember(id_, obj)
 
@@ -652,12 +656,13 @@ class FailedSaveClearsChangedStore(FilesystemStore, Broken):
         super()._undo(session)
 
 
-@zoo("truncates-before-pickling", 10)
+@zoo("truncates-before-pickling", 10, 13)
 class TruncatesBeforePicklingStore(FilesystemStore, Broken):
     """Clause 10: a re-save or replace empties the record before pickling the object.
 
     (As ``open(path, "wb")`` followed by ``pickle.dump`` does.)  When
-    pickling fails, the earlier version is lost.
+    pickling fails, the earlier version is lost; so is the version a batch
+    that raises should have put back (clause 13).
     """
 
     def _encode(self, session: Any, id_: Id, obj: Any) -> bytes:
