@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 STORE ?=
 PYTEST_ARGS ?=
 
-.PHONY: test lint typecheck certify clean
+.PHONY: test lint typecheck certify bench clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(INSTALLED): pyproject.toml
 	touch $@
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check gc3store gc3store_testkit tests docs/examples
+	$(BIN)/ruff check gc3store gc3store_testkit tests docs/examples benchmarks
 
 typecheck: $(INSTALLED)
 	$(BIN)/mypy --strict gc3store gc3store_testkit
@@ -26,6 +26,11 @@ test: lint typecheck
 	$(BIN)/coverage run -m pytest -n auto $(PYTEST_ARGS)
 	$(BIN)/coverage combine --quiet
 	$(BIN)/coverage report --fail-under=95
+
+# ratios of each store's speed to raw baselines run in the same process; BENCH_ARGS=--quick
+# for a run of about a minute; the tables and plot go to benchmarks/results/
+bench: $(INSTALLED)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 # STORE=URI picks the store to certify; the default is a new SQLite database in a temporary folder
 certify: $(INSTALLED)

@@ -164,9 +164,12 @@ def decode(data: bytes, resolve: Resolve, on_created: Callable[[Any], None],
     with it; in both cases before anything is unpickled.
     """
     payload, two_part = _checked_payload(memoryview(data), secret)
+    # a BytesIO of the bytes themselves shares them, where one of a memoryview would copy them
+    stream = io.BytesIO(data)
+    stream.seek(len(data) - len(payload))
     token = _resolving.set(resolve)
     try:
-        return _unpickle(_Unpickler(io.BytesIO(payload), resolve), two_part, on_created)
+        return _unpickle(_Unpickler(stream, resolve), two_part, on_created)
     finally:
         _resolving.reset(token)
 
