@@ -25,11 +25,6 @@ CLI_TESTS = Path(__file__).parent
 RUN_TIMEOUT_S = 60.0
 """The bound on every run of the command: generous, since it only matters on a hang."""
 
-SERVERS = {
-    "postgresql": ("GC3STORE_TEST_POSTGRESQL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
-    "mysql": ("GC3STORE_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306/test"),
-}
-_unreachable: dict[str, str | None] = {}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,47 +78,22 @@ def sqlite_url(tmp_path: Path) -> Callable[[str], str]:
     return lambda name: f"sqlite:///{tmp_path / name}.db"
 
 
-def server_url(backend: str) -> str:
-    """The URL of `backend`'s test server; skip (fail under CI=true) if it is unreachable."""
-    variable, default = SERVERS[backend]
-    url = os.environ.get(variable) or default
-    if backend not in _unreachable:
-        _unreachable[backend] = _why_unreachable(url)
-    reason = _unreachable[backend]
-    if reason is not None:
-        message = f"the {backend} test server {url} (set {variable}) is unreachable: {reason}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    return url
-
-
-def _why_unreachable(url: str) -> str | None:
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect():
-            return None
-    except sa.exc.SQLAlchemyError as exc:
-        return str(getattr(exc, "orig", exc)).strip()
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture
-def server_table() -> Iterator[Callable[[str], str]]:
+def server_table(test_server_url: Callable[[str], str],
+                 test_server_engine: Callable[[str], Any]) -> Iterator[Callable[[str], str]]:
     """``server_table("postgresql")``: the store URL of a new table on that server, dropped
     when the test ends."""
     made: list[tuple[str, str]] = []
 
     def new(backend: str) -> str:
-        url = server_url(backend)
+        url = test_server_url(backend)
         table = f"t_{secrets.token_hex(8)}"
         made.append((url, table))
         return f"{url}#table={table}"
 
     yield new
     for url, table in made:
-        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        engine = test_server_engine(url)
         try:
             sa.Table(table, sa.MetaData()).drop(engine, checkfirst=True)
         finally:

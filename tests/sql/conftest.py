@@ -10,7 +10,6 @@ are dropped afterwards.
 
 from __future__ import annotations
 
-import dataclasses
 import multiprocessing
 import os
 import secrets
@@ -27,80 +26,19 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 
-from gc3store.sql import DEFAULT_DRIVERS, SqlStore
+from gc3store.sql import SqlStore
 
 BACKENDS = ("sqlite", "postgresql", "mysql")
-
-
-@dataclasses.dataclass(frozen=True)
-class Server:
-    """A database server the tests use, and how to point them at it or start it."""
-
-    backend: str
-    variable: str
-    default_url: str
-    start: str
-
-    @property
-    def url(self) -> str:
-        return os.environ.get(self.variable) or self.default_url
-
-
-SERVERS = {
-    "postgresql": Server(
-        "postgresql", "GC3STORE_TEST_POSTGRESQL",
-        "postgresql+psycopg://postgres@127.0.0.1:5432/test",
-        "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"),
-    "mysql": Server(
-        "mysql", "GC3STORE_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306/test",
-        "start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd"),
-}
-
-_unreachable: dict[str, str | None] = {}
-"""Per backend, why its server cannot be reached (None: it can), found once per process."""
-
-
-def make_engine(url: str) -> sa.Engine:
-    """An engine of the tests' own, independent of any store, with the driver SqlStore would use."""
-    parsed = sa.make_url(url.partition("#")[0])
-    backend = parsed.get_backend_name()
-    if "+" not in parsed.drivername and backend in DEFAULT_DRIVERS:
-        parsed = parsed.set(drivername=f"{backend}+{DEFAULT_DRIVERS[backend]}")
-    return sa.create_engine(parsed, poolclass=sa.pool.NullPool)
-
-
-def server_url(backend: str) -> str:
-    """The URL of `backend`'s test server; skip (fail under CI=true) if it is unreachable."""
-    server = SERVERS[backend]
-    if backend not in _unreachable:
-        _unreachable[backend] = _why_unreachable(server.url)
-    reason = _unreachable[backend]
-    if reason is not None:
-        message = (f"the {backend} test server {server.url} (set {server.variable} to use "
-                   f"another) is unreachable: {reason}; start it with: {server.start}")
-        if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    return server.url
-
-
-def _why_unreachable(url: str) -> str | None:
-    engine = make_engine(url)
-    try:
-        with engine.connect():
-            return None
-    except sa.exc.SQLAlchemyError as exc:
-        return str(getattr(exc, "orig", exc)).strip()
-    finally:
-        engine.dispose()
 
 
 class Database:
     """One database of the kind under test, and the tables a test made in it."""
 
-    def __init__(self, backend: str, base_url: str) -> None:
+    def __init__(self, backend: str, base_url: str,
+                 make_engine: Callable[[str], sa.Engine]) -> None:
         self.backend = backend
         self.base_url = base_url
+        self._make_engine = make_engine
         self.tables: list[str] = []
         self._engine: sa.Engine | None = None
 
@@ -118,7 +56,7 @@ class Database:
     def engine(self) -> sa.Engine:
         """An engine of the test's own, to look at the database without any store."""
         if self._engine is None:
-            self._engine = make_engine(self.base_url)
+            self._engine = self._make_engine(self.base_url)
         return self._engine
 
     def rows(self, table: str, *columns: str) -> list[tuple[Any, ...]]:
@@ -147,9 +85,10 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def database(backend: str, tmp_path: Any) -> Iterator[Database]:
+def database(backend: str, tmp_path: Any, test_server_url: Callable[[str], str],
+             test_server_engine: Callable[[str], sa.Engine]) -> Iterator[Database]:
     db = Database(backend, f"sqlite:///{tmp_path}/store.db" if backend == "sqlite"
-                  else server_url(backend))
+                  else test_server_url(backend), test_server_engine)
     try:
         yield db
     finally:
