@@ -525,8 +525,11 @@ class RecordStore(Store):
     @staticmethod
     def _own_id(obj: Any) -> Id | None:
         """The ID `obj` carries, if it carries a well-formed one."""
+        carried = getattr(obj, "persistent_id", None)
+        if carried is None:
+            return None
         try:
-            return Id.parse(getattr(obj, "persistent_id", None))
+            return Id.parse(carried)
         except (TypeError, ValueError):
             return None
 
@@ -549,8 +552,14 @@ class RecordStore(Store):
 
     def _call_storage(self, error: type[StoreError], id_: Id | None,
                       primitive: Callable[..., _Result], *args: Any) -> _Result:
-        with self._storage_errors(error, id_):
+        """``primitive(*args)``, an error of the backing storage raised again as `error`."""
+        # on every save and load: a try statement costs less than a context manager
+        try:
             return primitive(*args)
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise self._storage_error(error, id_, exc) from exc
 
     @contextlib.contextmanager
     def _storage_errors(self, error: type[StoreError], id_: Id | None) -> Iterator[None]:
@@ -560,5 +569,9 @@ class RecordStore(Store):
         except StoreError:
             raise
         except Exception as exc:
-            about = f" (ID {str(id_)!r})" if id_ is not None else ""
-            raise error(f"{self.display_url}{about}: {type(exc).__name__}: {exc}") from exc
+            raise self._storage_error(error, id_, exc) from exc
+
+    def _storage_error(self, error: type[StoreError], id_: Id | None,
+                       exc: Exception) -> StoreError:
+        about = f" (ID {str(id_)!r})" if id_ is not None else ""
+        return error(f"{self.display_url}{about}: {type(exc).__name__}: {exc}")
