@@ -347,7 +347,7 @@ class SqlStore(RecordStore):
         return seqno
 
     def _read(self, id_: Id) -> bytes | None:
-        cursor = self._execute(self._prepared().read, {"p_id": id_.seqno, "p_prefix": id_.prefix})
+        cursor = self._execute(self._prepared().read, _row_key(id_))
         rows = cursor.fetchall()  # to the end, so that SQLite ends the statement's read snapshot
         if not rows:
             return None
@@ -355,8 +355,7 @@ class SqlStore(RecordStore):
         return data if isinstance(data, bytes) else bytes(data)
 
     def _exists(self, id_: Id) -> bool:
-        cursor = self._execute(self._prepared().exists,
-                               {"p_id": id_.seqno, "p_prefix": id_.prefix})
+        cursor = self._execute(self._prepared().exists, _row_key(id_))
         return bool(cursor.fetchall())
 
     def _create(self, id_: Id, data: bytes, obj: Any) -> bool:
@@ -376,8 +375,7 @@ class SqlStore(RecordStore):
 
     def _update(self, id_: Id, data: bytes, obj: Any) -> bool:
         values = self._row(id_, data, obj)
-        values["p_id"] = id_.seqno
-        values["p_prefix"] = id_.prefix
+        values.update(_row_key(id_))
         with self._transaction():
             return self._write(self._prepared().update, values, id_) == 1
 
@@ -388,8 +386,7 @@ class SqlStore(RecordStore):
             self._rolled_back.discard(id_)
             return False
         with self._transaction():
-            cursor = self._execute(self._prepared().delete,
-                                   {"p_id": id_.seqno, "p_prefix": id_.prefix})
+            cursor = self._execute(self._prepared().delete, _row_key(id_))
             return int(cursor.rowcount) == 1
 
     def _ids(self, **filters: Any) -> Iterable[Id]:
@@ -840,6 +837,11 @@ def _make_table(name: str, extra_fields: Mapping[sa.Column[Any], Accessor]) -> s
         sqlite_autoincrement=True,  # AUTOINCREMENT: a removed highest number is never reused
         mysql_engine="InnoDB", mariadb_engine="InnoDB",
     )
+
+
+def _row_key(id_: Id) -> dict[str, Any]:
+    """The values that pick the record row of `id_` (its number and its prefix)."""
+    return {"p_id": id_.seqno, "p_prefix": id_.prefix}
 
 
 def _state(obj: Any, id_: Id) -> str | None:

@@ -381,14 +381,11 @@ class RecordStore(Store):
         if not self._call_storage(SaveError, id_, self._exists, id_):
             raise self._unknown(id_)
         self._stamp(session, obj, id_)
-        data = self._encode(session, id_, obj)
-        if not self._call_storage(SaveError, id_, self._overwrite, id_, data, obj):
-            raise self._unknown(id_)
+        self._rewrite(session, id_=id_, obj=obj)
         self._remember(id_, obj)
 
     def _rewrite(self, session: _SaveSession, *, id_: Id, obj: Any) -> None:
-        """Store `obj` again under `id_`, as it was loaded, in the current record format."""
-        session.in_progress[id(obj)] = id_
+        """Store `obj` under `id_`, whose record must exist, as it is now."""
         data = self._encode(session, id_, obj)
         if not self._call_storage(SaveError, id_, self._overwrite, id_, data, obj):
             raise self._unknown(id_)
