@@ -13,13 +13,11 @@ import errno
 import fcntl
 import os
 import pickle
-import resource
 import shutil
-import signal
 import stat
-import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +35,6 @@ from gc3store import (
 )
 from gc3store.filesystem import DEFAULT_DIRECTORY, SEQUENCE_BLOCK, SEQUENCE_FILE
 from gc3store.records import encode
-
-NOBODY = 65534
 
 
 class Task(Persistable):
@@ -327,26 +323,22 @@ class TestNothingLeftBehind:
 
         monkeypatch.setattr(os, "fsync", fsync)
 
-    def test_a_write_that_fails_for_real_leaves_no_trace(self, store_dir: Path,
-                                                         in_child: Callable[..., Any]) -> None:
+    def test_a_write_that_fails_for_real_leaves_no_trace(
+            self, store_dir: Path, in_child: Callable[..., Any],
+            limited_file_size: Callable[[int], AbstractContextManager[None]]) -> None:
         store = FilesystemStore(store_dir, durable=False)
         id_ = store.save(Task("small"))
         before = snapshot(store_dir)
 
         def save_beyond_the_file_size_limit() -> list[Any]:
-            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-            limits = resource.getrlimit(resource.RLIMIT_FSIZE)
-            resource.setrlimit(resource.RLIMIT_FSIZE, (4096, limits[1]))
             big = Task("big", payload=b"x" * 100_000)
             outcomes = []
-            try:
+            with limited_file_size(4096):
                 for attempt in (lambda: store.save(big), lambda: store.replace(id_, big)):
                     try:
                         attempt()
                     except SaveError as exc:
                         outcomes.append(exc.__cause__.errno)  # type: ignore[union-attr]
-            finally:
-                resource.setrlimit(resource.RLIMIT_FSIZE, limits)
             return [*outcomes, hasattr(big, "persistent_id")]
 
         assert in_child(save_beyond_the_file_size_limit) == [errno.EFBIG, errno.EFBIG, False]
@@ -354,27 +346,12 @@ class TestNothingLeftBehind:
         assert FilesystemStore(store_dir).load(id_).name == "small"
 
 
-@pytest.fixture
-def reachable_dir() -> Iterator[Path]:
-    """A directory an unprivileged process can reach (pytest's own temporary ones it cannot)."""
-    path = Path(tempfile.mkdtemp(prefix="gc3store-core-"))
-    path.chmod(0o755)
-    yield path
-    for directory, _, _ in os.walk(path):
-        os.chmod(directory, 0o755)
-    shutil.rmtree(path)
-
-
-def use_read_only_store(directory: Path, id_: str) -> Any:
+def use_read_only_store(drop_root: Callable[[], str | None], directory: Path, id_: str) -> Any:
     """In a child: without write permission (dropping root's if need be), load, save, replace
     and remove, reporting how each went."""
-    if os.geteuid() == 0:
-        try:
-            os.setgroups([])
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
-        except OSError as exc:
-            return f"cannot drop root privileges: {exc}"
+    refused = drop_root()
+    if refused is not None:
+        return refused
     if os.access(directory, os.W_OK):
         return "the directory is still writable"
     store = FilesystemStore(directory)
@@ -392,13 +369,14 @@ def use_read_only_store(directory: Path, id_: str) -> Any:
 
 @pytest.mark.parametrize("counter_writable", [False, True])
 def test_a_read_only_directory_loads_but_refuses_changes(
-        reachable_dir: Path, in_child: Callable[..., Any], counter_writable: bool) -> None:
+        reachable_dir: Path, in_child: Callable[..., Any], unprivileged: Callable[[], str | None],
+        counter_writable: bool) -> None:
     directory = reachable_dir / "store"
     id_ = FilesystemStore(directory).save(Task("readable"))
     before = snapshot(directory)
     (directory / SEQUENCE_FILE).chmod(0o666 if counter_writable else 0o644)
     directory.chmod(0o555)
-    outcomes = in_child(use_read_only_store, directory, id_)
+    outcomes = in_child(use_read_only_store, unprivileged, directory, id_)
     if isinstance(outcomes, str):
         pytest.skip(outcomes)
     assert outcomes == {"load": "readable", "save": ("SaveError", errno.EACCES),
