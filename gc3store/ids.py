@@ -10,6 +10,11 @@ from typing import Any
 ID_FORM = "'PREFIX.N' (PREFIX a Python identifier of at most 200 characters, N a decimal number)"
 
 _ID_PATTERN = re.compile(r"(?P<prefix>[^\W\d]\w{0,199})\.(?P<seqno>0|[1-9][0-9]{0,17})")
+_SEQNO_LIMIT = 10**18
+_KNOWN_PREFIXES_LIMIT = 10_000
+
+_known_prefixes: set[str] = set()
+"""Prefixes already found well formed: a new ID of one of them only needs its number checked."""
 
 
 class Id(str):
@@ -25,10 +30,16 @@ class Id(str):
     seqno: int
 
     def __new__(cls, prefix: str, seqno: int) -> Id:
+        # every save makes one: the pattern is matched once per prefix, not once per ID
+        if type(prefix) is str and prefix in _known_prefixes and type(seqno) is int \
+                and 0 <= seqno < _SEQNO_LIMIT:
+            return cls._checked(f"{prefix}.{seqno}", prefix, seqno)
         text = f"{prefix}.{seqno}"
         if not isinstance(seqno, int) or _ID_PATTERN.fullmatch(text) is None:
             raise ValueError(f"cannot make an ID from prefix {prefix!r} and number {seqno!r}: "
                              f"IDs have the form {ID_FORM}")
+        if type(prefix) is str and len(_known_prefixes) < _KNOWN_PREFIXES_LIMIT:
+            _known_prefixes.add(prefix)
         return cls._checked(text, prefix, seqno)
 
     @classmethod

@@ -85,11 +85,8 @@ class _Pickler(pickle.Pickler):
     strings, numbers and containers, which keeps pickling at the speed of C.
     """
 
-    def __init__(self, stream: io.BytesIO, protocol: int, reference: Reference,
-                 inline: object) -> None:
-        super().__init__(stream, protocol)
-        self._reference = reference
-        self._inline = inline
+    _reference: Reference
+    _inline: object
 
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, Persistable) and obj is not self._inline:
@@ -117,11 +114,15 @@ def encode(obj: object, protocol: int, reference: Reference, secret: bytes | Non
     stream.write(bytes(HEADER.size + (TAG_SIZE if secret is not None else 0)))
     flags = 0 if secret is None else FLAG_SIGNED
     parts = _two_parts(obj, protocol) if isinstance(obj, Persistable) else None
+    # the attributes are set after construction: an __init__ of our own would cost a Python call
+    pickler = _Pickler(stream, protocol)
+    pickler._reference = reference
     if parts is None:
-        _Pickler(stream, protocol, reference, inline=obj).dump(obj)
+        pickler._inline = obj
+        pickler.dump(obj)
     else:
         flags |= FLAG_TWO_PART
-        pickler = _Pickler(stream, protocol, reference, inline=None)
+        pickler._inline = None
         pickler.dump(parts[0])
         pickler.dump(parts[1])
     record = stream.getbuffer()
@@ -163,21 +164,25 @@ def decode(data: bytes, resolve: Resolve, on_created: Callable[[Any], None],
     `UntrustedRecord` when a `secret` is given and the record is not signed
     with it; in both cases before anything is unpickled.
     """
-    payload, two_part = _checked_payload(memoryview(data), secret)
-    # a BytesIO of the bytes themselves shares them, where one of a memoryview would copy them
-    stream = io.BytesIO(data)
-    stream.seek(len(data) - len(payload))
+    view = memoryview(data)
+    legacy = view[:len(MAGIC)] != MAGIC
+    payload, two_part = _checked_payload(view, secret)
     token = _resolving.set(resolve)
     try:
-        return _unpickle(_Unpickler(stream, resolve), two_part, on_created)
+        if legacy:
+            return _Unpickler(io.BytesIO(data), resolve).load()
+        if not two_part:
+            # references in a record of ours are calls to load_reference, never persistent IDs
+            return pickle.loads(payload)
+        # a BytesIO of the bytes themselves shares them, where one of a memoryview would copy them
+        stream = io.BytesIO(data)
+        stream.seek(len(data) - len(payload))
+        return _unpickle_two_parts(pickle.Unpickler(stream), on_created)
     finally:
         _resolving.reset(token)
 
 
-def _unpickle(unpickler: pickle.Unpickler, two_part: bool,
-              on_created: Callable[[Any], None]) -> Any:
-    if not two_part:
-        return unpickler.load()
+def _unpickle_two_parts(unpickler: pickle.Unpickler, on_created: Callable[[Any], None]) -> Any:
     create, args = unpickler.load()
     obj = create(*args)
     on_created(obj)

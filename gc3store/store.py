@@ -130,6 +130,8 @@ class Store(abc.ABC):
 class _SaveSession:
     """What one top-level save or replace did, so that a failure can undo it."""
 
+    __slots__ = ("_old_attributes", "created", "in_progress", "uncached")
+
     def __init__(self) -> None:
         self.in_progress: dict[int, Id] = {}
         self.created: list[Id] = []
@@ -138,8 +140,10 @@ class _SaveSession:
 
     def set_attribute(self, obj: Any, name: str, value: Any) -> bool:
         """Set ``obj.name = value``, remembering the old value; False if `obj` refuses it."""
-        old = obj.__dict__.get(name, _MISSING) if hasattr(obj, "__dict__") else getattr(
-            obj, name, _MISSING)
+        try:
+            old = obj.__dict__.get(name, _MISSING)
+        except AttributeError:
+            old = getattr(obj, name, _MISSING)
         try:
             setattr(obj, name, value)
         except (AttributeError, TypeError):
@@ -162,6 +166,15 @@ class _Batch:
     def __init__(self) -> None:
         self.sessions: list[_SaveSession] = []
         self.undo: list[Callable[[], object]] = []
+
+
+def _carry_id(obj: Any, id_: Id) -> None:
+    """Set the ID attributes of a loaded object, where it takes attributes."""
+    for name in _ID_ATTRIBUTES:
+        try:
+            setattr(obj, name, id_)
+        except (AttributeError, TypeError):
+            continue  # an object without attributes (a dict, a tuple) carries no ID
 
 
 def _secret_bytes(secret: str | bytes | None) -> bytes | None:
@@ -394,7 +407,8 @@ class RecordStore(Store):
         if not self._call_storage(SaveError, id_, self._create, id_, data, obj):
             raise self._taken(id_)
         session.created.append(id_)
-        self._journal(lambda: self._delete(id_))
+        if self._journaling():
+            self._journal(lambda: self._delete(id_))
 
     def _overwrite(self, id_: Id, data: bytes, obj: Any) -> bool:
         """`_update`, journaled in a batch."""
@@ -489,7 +503,12 @@ class RecordStore(Store):
         cached = self._cache.get(id_)
         if cached is not None:
             return cached
-        data = self._call_storage(LoadError, id_, self._read, id_)
+        try:  # as _call_storage does, without its call: this is every load's path
+            data = self._read(id_)
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise self._storage_error(LoadError, id_, exc) from exc
         if data is None:
             raise self._unknown(id_)
         return self._decode(id_, data, self._secret)
@@ -502,9 +521,7 @@ class RecordStore(Store):
             self._cache.pop(id_, None)
             raise LoadError(f"cannot load {id_!r} from {self.display_url}: "
                             f"{type(exc).__name__}: {exc}") from exc
-        for name in _ID_ATTRIBUTES:
-            with contextlib.suppress(AttributeError, TypeError):
-                setattr(obj, name, id_)
+        _carry_id(obj, id_)
         self._remember(id_, obj)
         return obj
 
@@ -531,8 +548,10 @@ class RecordStore(Store):
             return None
 
     def _remember(self, id_: Id, obj: Any) -> None:
-        with contextlib.suppress(TypeError):
+        try:
             self._cache[id_] = obj
+        except TypeError:
+            return  # not weakly referenceable: loaded anew each time (clause 4)
 
     def _check_fork(self) -> None:
         pid = os.getpid()

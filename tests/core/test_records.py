@@ -336,4 +336,16 @@ class TestTwoPartRecords:
 
         NumberReferences(stream, 4).dump(["referenced"])
         with pytest.raises(pickle.UnpicklingError, match="not an object ID"):
-            decode(with_header(stream.getvalue()), no_resolving, lambda _: None)
+            decode(stream.getvalue(), no_resolving, lambda _: None)
+
+    def test_a_persistent_id_in_a_record_of_ours_is_refused(self) -> None:
+        # only GC3Pie's records (format 0) refer to objects by persistent IDs
+        stream = io.BytesIO()
+
+        class IdReferences(pickle.Pickler):
+            def persistent_id(self, obj: Any) -> Any:  # type: ignore[override]
+                return "Task.1" if obj == "referenced" else None
+
+        IdReferences(stream, 4).dump(["referenced"])
+        with pytest.raises(pickle.UnpicklingError, match="persistent"):
+            decode(with_header(stream.getvalue()), lambda id_: id_, lambda _: None)
