@@ -1,4 +1,5 @@
-# gc3store: make test (the whole suite), make certify (certify a store with the test kit).
+# gc3store: make test (the whole suite), make certify (certify a store with the test kit),
+# make docs (the documentation site, in docs/_build/html).
 
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 STORE ?=
 PYTEST_ARGS ?=
 
-.PHONY: test lint typecheck certify bench clean
+.PHONY: test lint typecheck docs certify bench clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,12 +17,16 @@ $(INSTALLED): pyproject.toml
 	touch $@
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check gc3store gc3store_testkit tests docs/examples benchmarks
+	$(BIN)/ruff check gc3store gc3store_testkit tests docs/examples docs/_ext docs/conf.py benchmarks
 
 typecheck: $(INSTALLED)
 	$(BIN)/mypy --strict gc3store gc3store_testkit
 
-test: lint typecheck
+# every page rebuilt (-E), so that a warning in an unchanged page still fails the build
+docs: $(INSTALLED)
+	$(BIN)/sphinx-build -E -W --keep-going -q -b html docs docs/_build/html
+
+test: lint typecheck docs
 	rm -f .coverage .coverage.*
 	$(BIN)/coverage run -m pytest -n auto $(PYTEST_ARGS)
 	$(BIN)/coverage combine --quiet
@@ -39,4 +44,4 @@ certify: $(INSTALLED)
 	$(BIN)/pytest --store-uri="$$store" $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .coverage .coverage.* .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .coverage .coverage.* .mypy_cache .ruff_cache build *.egg-info docs/_build

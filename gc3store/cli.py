@@ -3,11 +3,11 @@
 Exit statuses: 0 when everything asked was done; 1 when an object could not be found, loaded,
 removed or copied (the others still are); 2 for a usage error or a store that cannot be opened
 (a malformed URI, an unknown scheme, a missing directory or table); 3 when the storage cannot be
-reached (a database server that is down).  ``certify`` exits with the status of pytest.  Messages
-show a store by its ``display_url``: a password in a URI is never printed.
+reached (a database server that is down); 130 when interrupted.  ``certify`` exits with the
+status of pytest.  Messages show a store by its ``display_url``: a password in a URI is never
+printed.
 
-How ``copy SRC DST`` works
---------------------------
+.. rubric:: How ``copy SRC DST`` works
 
 *IDs are kept.*  DST is opened with an idfactory (`SourceIds`) whose ``new(obj)`` returns the
 ID the object has in SRC: for the object being copied, the ID SRC listed it under (the only

@@ -11,6 +11,9 @@ from gc3store_testkit.contract import StoreContract
 
 CONTRACT_DOCUMENT = Path(__file__).parents[2] / "docs" / "contract.md"
 CLAUSE_HEADING = re.compile(r"^## Clause (\d+) — (.+?)\s*$", re.MULTILINE)
+CLAUSE_SECTION_START = re.compile(
+    r"^\(clause-(\d+)\)=\n## Clause (\d+) — .+\n\n```\{clause\} (\d+)\n```$", re.MULTILINE)
+"""A clause's label (what other pages link to), heading, and the block generated from the kit."""
 
 
 def documented_clauses() -> list[tuple[int, str]]:
@@ -21,6 +24,12 @@ def documented_clauses() -> list[tuple[int, str]]:
 
 def test_contract_document_has_the_clauses_of_clauses_py_in_order() -> None:
     assert documented_clauses() == [(clause.number, clause.title) for clause in CLAUSES]
+
+
+def test_every_clause_heading_has_its_label_and_its_generated_block() -> None:
+    text = CONTRACT_DOCUMENT.read_text(encoding="utf-8")
+    sections = [tuple(map(int, numbers)) for numbers in CLAUSE_SECTION_START.findall(text)]
+    assert sections == [(clause.number,) * 3 for clause in CLAUSES]
 
 
 def test_clauses_are_numbered_from_one_without_gaps() -> None:
