@@ -1,18 +1,105 @@
-"""The examples of README.md and docs/certify.md run as they are written."""
+"""Every example of the docs and the README runs as it is written, and the dbm example is certified.
+
+The Python blocks and ``>>>`` examples of ``docs/*.md`` and ``README.md`` are found by sybil's
+MyST parsers and run one page at a time, in order, in one namespace per page (a page's
+examples build on each other, so they are one test: pytest-xdist may not split them). A block
+marked ``% skip: next "reason"`` is not run. Paths under ``/tmp`` in a page are rewritten to the
+test's own temporary directory, so that the text can keep GC3Pie's ``make_store('/tmp')``.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest import SkipTest
 
 import pytest
+from sybil import Document, Region
+from sybil.parsers.myst import PythonCodeBlockParser, SkipParser
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "docs" / "examples"
+PARSERS = (PythonCodeBlockParser(), SkipParser())
+TMP_PATH = re.compile(r"(?<![\w.-])/tmp(?![\w.-])")
+"""``/tmp`` as a path of its own or the start of one (also in ``file:///tmp``), not inside another
+path or a word."""
+
+SEED_EXAMPLES = ("make_store('file:///tmp')", "make_store('/tmp')")
+"""GC3Pie's own examples of make_store, which the docs must show running."""
+
+
+def parse(page: Path, text: str | None = None) -> Document:
+    """The examples of `page`, found in `text` (default: the page as it is)."""
+    document = Document(page.read_text(encoding="utf-8") if text is None else text, str(page))
+    for parser in PARSERS:
+        for region in parser(document):
+            document.add(region)
+    return document
+
+
+def example_sources(page: Path) -> list[str]:
+    """The source of each example of `page` that is run: not a skip mark, nor what it skips."""
+    sources = []
+    skipping = False
+    for _, region in parse(page).regions:
+        if is_skip(region):
+            skipping = True
+        elif skipping:
+            skipping = False
+        else:
+            sources.append(str(getattr(region.parsed, "source", region.parsed)))
+    return sources
+
+
+def is_skip(region: Region) -> bool:
+    return isinstance(region.parsed, tuple)
+
+
+PAGES = [page for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+         if example_sources(page)]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(ROOT)))
+def test_the_examples_of_a_page_run(page: Path, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    # classes the examples define must be importable by name, so that they can be pickled
+    module = types.ModuleType("docs_examples_" + re.sub(r"\W", "_", page.stem))
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    text = TMP_PATH.sub(str(tmp_path), page.read_text(encoding="utf-8"))
+    assert "/tmp" not in text.replace(str(tmp_path), ""), "a /tmp path the rewriting missed"
+    document = parse(page, text)
+    document.namespace = module.__dict__
+    for example in document.examples():
+        try:
+            example.evaluate()
+        except SkipTest:
+            continue
+        except Exception as exc:
+            raise AssertionError(f"the example at {page.relative_to(ROOT)}, line "
+                                 f"{example.line}, failed: {type(exc).__name__}: {exc}") from exc
+
+
+def test_gc3pies_examples_of_make_store_run_in_the_docs() -> None:
+    run = "\n".join(source for page in PAGES for source in example_sources(page))
+    assert [seed for seed in SEED_EXAMPLES if seed not in run] == []
+
+
+def test_the_excerpt_of_the_dbm_example_is_taken_from_it() -> None:
+    certify = (ROOT / "docs" / "certify.md").read_text(encoding="utf-8")
+    start = certify.index("class DbmStore(RecordStore):")
+    excerpt = certify[start:certify.index("```", start)]
+    source = (EXAMPLES / "dbm_store.py").read_text(encoding="utf-8").splitlines()
+    missing = [line for line in excerpt.splitlines()
+               if line.strip() not in ("", "...") and line not in source]
+    assert missing == [], "lines of the excerpt in docs/certify.md not in dbm_store.py"
 
 
 @pytest.fixture
