@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 DECLARATION_ATTRIBUTE = "unsupported_capabilities"
+"""The class attribute in which a store declares the capabilities it lacks."""
 
 CAPABILITIES: dict[str, str] = {
     "list": "The store can list the IDs it holds: Store.list() does not raise "
@@ -25,6 +26,7 @@ CAPABILITIES: dict[str, str] = {
     "batch": "The store groups writes with Store.batch(): all of them are kept, or, when the "
              "block raises, none.",
 }
+"""The capabilities a backend may declare unsupported, each with the sentence that defines it."""
 
 
 class DeclarationError(Exception):

@@ -72,8 +72,10 @@ CLAUSES: tuple[Clause, ...] = (
            "the block raises, none of them, and the IDs handed out in it are never handed out "
            "again (optional: the batch capability)."),
 )
+"""Every clause of the contract, in order of number."""
 
 BY_NUMBER: dict[int, Clause] = {clause.number: clause for clause in CLAUSES}
+"""The clauses by number."""
 
 
 def clause(number: int) -> Clause:

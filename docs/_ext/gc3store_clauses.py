@@ -1,6 +1,7 @@
 """Sphinx directives that put the kit's clause list and its tests per clause into the docs.
 
-``{contract-clauses}`` renders the table of every clause of `gc3store_testkit.clauses`;
+``{contract-clauses}`` renders the table of every clause of `gc3store_testkit.clauses`, and
+``{capabilities}`` the table of the optional capabilities of `gc3store_testkit.capabilities`;
 ``{clause} N``, placed under the heading of clause N, renders its one-line form and links to
 every kit test marked with it.  Both read the same sources as the kit, so the page cannot name a
 clause or a test the kit does not have; a heading whose title differs from the clause's, a clause
@@ -18,6 +19,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from gc3store_testkit.capabilities import CAPABILITIES
 from gc3store_testkit.certification import expected_tests
 from gc3store_testkit.clauses import CLAUSES, clause
 
@@ -114,11 +116,33 @@ class ContractClausesDirective(SphinxDirective):
 
     @staticmethod
     def _row(*cells: str | nodes.Node) -> nodes.row:
-        row = nodes.row()
-        for cell in cells:
-            content = cell if isinstance(cell, nodes.Node) else nodes.Text(cell)
-            row += nodes.entry("", nodes.paragraph("", "", content))
-        return row
+        return table_row(*cells)
+
+
+class CapabilitiesDirective(SphinxDirective):
+    """``{capabilities}``: the capabilities a backend may declare unsupported, and their meaning."""
+
+    def run(self) -> list[nodes.Node]:
+        table = nodes.table(classes=["gc3store-capabilities"])
+        group = nodes.tgroup(cols=2)
+        table += group
+        for width in (1, 4):
+            group += nodes.colspec(colwidth=width)
+        group += nodes.thead("", table_row("capability", "meaning"))
+        body = nodes.tbody()
+        for name, meaning in CAPABILITIES.items():
+            body += table_row(nodes.literal(name, name), meaning)
+        group += body
+        return [table]
+
+
+def table_row(*cells: str | nodes.Node) -> nodes.row:
+    """A row of a table, one cell per text or node."""
+    row = nodes.row()
+    for cell in cells:
+        content = cell if isinstance(cell, nodes.Node) else nodes.Text(cell)
+        row += nodes.entry("", nodes.paragraph("", "", content))
+    return row
 
 
 def check_clause_headings(app: Sphinx, doctree: nodes.document) -> None:
@@ -149,6 +173,7 @@ def check_every_clause_is_documented(app: Sphinx, doctree: nodes.document) -> No
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("clause", ClauseDirective)
     app.add_directive("contract-clauses", ContractClausesDirective)
+    app.add_directive("capabilities", CapabilitiesDirective)
     app.connect("doctree-read", check_clause_headings)
     app.connect("doctree-read", check_every_clause_is_documented)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
