@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
-sys.path[:0] = [str(DOCS / "_ext"), str(DOCS / "examples")]
+sys.path.insert(0, str(DOCS / "_ext"))
 
 import gc3store  # noqa: E402  (after the path is set, for the version)
 
