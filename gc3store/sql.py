@@ -50,6 +50,8 @@ _STATE_LENGTH = 128
 _MYSQL_DUPLICATE_ENTRY = 1062
 _MYSQL_PACKET_TOO_LARGE = 1153
 _PACKET_MARGIN = 1024  # the statement around the record, with room to spare
+_RESERVED_NUMBERS_LIMIT = 64
+"""The most ID numbers a store reserves at once; it starts with one and doubles up to this."""
 
 _log = logging.getLogger("gc3store")
 
@@ -96,7 +98,6 @@ class _Statements:
 
     begin: str
     new_placeholder: _Statement
-    placeholder_returns_id: bool
     fill_placeholder: _Statement
     insert: _Statement
     insert_raises_on_duplicate: bool
@@ -104,6 +105,10 @@ class _Statements:
     read: _Statement
     exists: _Statement
     advance_sequence: _Statement | None
+    reserve: _Statement | None
+    """Reserves ``:p_count`` ID numbers and returns them (the last one, on SQLite); None where
+    a new number comes from a placeholder row instead (MariaDB, MySQL)."""
+    reserve_returns_last: bool
     delete: _Statement
 
     @classmethod
@@ -117,14 +122,10 @@ class _Statements:
         for index, name in enumerate(extra_names):
             row[columns[name]] = sa.bindparam(f"x{index}")
         new_placeholder = table.insert().values(prefix=sa.null(), data=sa.null())
-        returns_id = dialect.name == "postgresql"
-        if returns_id:
-            new_placeholder = new_placeholder.returning(columns.id)
         insert, raises_on_duplicate = _insert_new(table, dialect)
         return cls(
             begin=_BEGIN.get(dialect.name, "BEGIN"),
             new_placeholder=_Statement.compile(new_placeholder, dialect),
-            placeholder_returns_id=returns_id,
             fill_placeholder=_Statement.compile(
                 table.update().where(by_id, columns.data.is_(None))
                 .values({columns.prefix: sa.bindparam("v_prefix"), **row}), dialect),
@@ -136,6 +137,8 @@ class _Statements:
             read=_Statement.compile(sa.select(columns.data).where(owned), dialect),
             exists=_Statement.compile(sa.select(columns.id).where(owned), dialect),
             advance_sequence=_advance_sequence(table, dialect),
+            reserve=_reserve_numbers(table, dialect),
+            reserve_returns_last=dialect.name == "sqlite",
             delete=_Statement.compile(table.delete().where(owned), dialect),
         )
 
@@ -148,6 +151,46 @@ _BEGIN = {"sqlite": "BEGIN IMMEDIATE", "mysql": "START TRANSACTION",
           "mariadb": "START TRANSACTION"}
 
 
+def _serial_sequence() -> sa.ColumnElement[Any]:
+    """PostgreSQL's sequence behind the ``id`` column of the table ``:p_serial_of`` names.
+
+    The table's name is a value, not SQL text: SQL text would have its ``%`` doubled for the
+    driver, and then again by the quoting of the name.
+    """
+    return sa.func.pg_get_serial_sequence(sa.bindparam("p_serial_of", type_=sa.String()),
+                                          sa.literal_column("'id'"))
+
+
+def _quoted_on_postgresql(name: str) -> str:
+    """`name` as PostgreSQL's ``regclass`` reads a quoted table name."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _reserve_numbers(table: sa.Table, dialect: Dialect) -> _Statement | None:
+    """A statement reserving ``:p_count`` ID numbers nobody else is given, never handed out again.
+
+    PostgreSQL draws them from the ID sequence, which no rollback takes back.  SQLite moves
+    the table's AUTOINCREMENT counter (``sqlite_sequence``, which the table's own row keeps
+    up to date with explicit IDs too) past them in the write transaction of the save, so a
+    rollback takes the reservation back with the save.  MariaDB and MySQL have no
+    counter a statement can move: None, each new number comes from a placeholder row.
+    """
+    count = sa.bindparam("p_count", type_=sa.Integer())
+    if dialect.name == "postgresql":
+        return _Statement.compile(
+            sa.select(sa.func.nextval(_serial_sequence()))
+            .select_from(sa.func.generate_series(sa.literal_column("1"), count)), dialect)
+    if dialect.name == "sqlite":
+        sequence = sa.table("sqlite_sequence", sa.column("name"), sa.column("seq"))
+        highest = sa.select(sa.func.coalesce(sa.func.max(table.c.id), sa.literal_column("0"))
+                            ).scalar_subquery()
+        return _Statement.compile(
+            sequence.update().where(sequence.c.name == sa.bindparam("p_table"))
+            .values(seq=sa.func.max(sequence.c.seq, highest) + count)
+            .returning(sequence.c.seq), dialect)
+    return None
+
+
 def _advance_sequence(table: sa.Table, dialect: Dialect) -> _Statement | None:
     """On PostgreSQL, a statement moving the ID sequence up to ``:p_id`` if it is behind.
 
@@ -156,9 +199,7 @@ def _advance_sequence(table: sa.Table, dialect: Dialect) -> _Statement | None:
     """
     if dialect.name != "postgresql":
         return None
-    quoted_table = dialect.identifier_preparer.format_table(table).replace("'", "''")
-    sequence = sa.func.pg_get_serial_sequence(sa.literal_column(f"'{quoted_table}'"),
-                                              sa.literal_column("'id'"))
+    sequence = _serial_sequence()
     explicit = sa.bindparam("p_id", type_=sa.BigInteger())
     statement = sa.select(sa.case((explicit > sa.func.nextval(sequence),
                                    sa.func.setval(sequence, explicit))))
@@ -226,7 +267,13 @@ class SqlStore(RecordStore):
     equality filters on ``state`` and those columns: ``list(state='RUNNING')``.
 
     The number of an ID is the row's primary key, so an `idfactory` with
-    numbers of its own must keep them unique across prefixes too.
+    numbers of its own must keep them unique across prefixes too.  On SQLite
+    and PostgreSQL a store reserves the numbers of its IDs ahead, one, then
+    twice as many each time up to 64, from the table's AUTOINCREMENT counter
+    or its sequence: a save is then one INSERT.  Numbers a store reserved and
+    did not use (it was closed, its process ended) are never handed out, so
+    IDs may have gaps.  MariaDB and MySQL have no counter a statement can
+    move: there each new ID's number comes from an empty row the save fills.
 
     Nothing connects until the first operation; each process then holds one
     connection.  `close` and `pre_fork` close it (the next operation opens
@@ -277,6 +324,9 @@ class SqlStore(RecordStore):
         self._max_packet: int | None = None
         self._depth = 0
         self._placeholders: set[int] = set()
+        self._reserved: Iterator[int] = iter(())
+        self._reserve_count = 1
+        self._drawn: set[int] = set()
         self._highest_in_batch: int | None = None
         self._created: set[Id] = set()
         self._rolled_back: set[Id] = set()
@@ -333,18 +383,52 @@ class SqlStore(RecordStore):
 
     def _next_seqno(self) -> int:
         statements = self._prepared()
-        with self._transaction():
-            cursor = self._execute(statements.new_placeholder, {})
-            if statements.placeholder_returns_id:
-                row = cursor.fetchone()
-                assert row is not None
-                seqno = int(row[0])
-            else:
-                seqno = int(cursor.lastrowid)
-            self._placeholders.add(seqno)
+        if statements.reserve is None:
+            seqno = self._new_placeholder(statements)
+        else:
+            seqno = next(self._reserved, None) or self._reserve_numbers(statements.reserve)
+            self._drawn.add(seqno)
         if self._highest_in_batch is not None:
             self._highest_in_batch = max(self._highest_in_batch, seqno)
         return seqno
+
+    def _new_placeholder(self, statements: _Statements) -> int:
+        """A number from the ID counter, kept by an empty row until the save fills it."""
+        with self._transaction():
+            seqno = int(self._execute(statements.new_placeholder, {}).lastrowid)
+            self._placeholders.add(seqno)
+        return seqno
+
+    def _reserve_numbers(self, reserve: _Statement) -> int:
+        """Reserve the next numbers of the ID counter for this store; return the first one.
+
+        A store reserves one number, then twice as many each time, up to
+        `_RESERVED_NUMBERS_LIMIT`: a save is then one INSERT, and a store
+        that saves little leaves few numbers unused.
+        """
+        count = self._reserve_count
+        self._reserve_count = min(2 * count, _RESERVED_NUMBERS_LIMIT)
+        values = {"p_count": count, "p_table": self.table_name,
+                  "p_serial_of": _quoted_on_postgresql(self.table_name)}
+        with self._transaction():
+            rows = self._execute(reserve, values).fetchall()
+            if not rows and self._prepared().reserve_returns_last:
+                self._add_sqlite_sequence_row(0)
+                rows = self._execute(reserve, values).fetchall()
+        if self._prepared().reserve_returns_last:
+            last = int(rows[0][0])
+            numbers = list(range(last - count + 1, last + 1))
+        else:
+            numbers = sorted(int(row[0]) for row in rows)
+        self._reserved = iter(numbers[1:])
+        return numbers[0]
+
+    def _add_sqlite_sequence_row(self, seq: int) -> None:
+        """Give the table a row in ``sqlite_sequence`` at `seq`, unless it has one."""
+        assert self._cursor is not None
+        self._cursor.execute("INSERT INTO sqlite_sequence (name, seq) SELECT ?, ? WHERE NOT "
+                             "EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ?)",
+                             (self.table_name, seq, self.table_name))
 
     def _read(self, id_: Id) -> bytes | None:
         cursor = self._execute(self._prepared().read, _row_key(id_))
@@ -406,6 +490,8 @@ class SqlStore(RecordStore):
                 self._connection.detach()  # so that the pool never resets it for the parent
         self._connection = self._cursor = None
         self._depth = 0
+        self._reserved = iter(())  # the parent hands them out: a child reserves its own
+        self._drawn.clear()
         self._placeholders.clear()
         self._created.clear()
         self._rolled_back.clear()
@@ -432,6 +518,7 @@ class SqlStore(RecordStore):
                             f"transaction may or may not have been committed): "
                             f"{type(exc).__name__}: {self._scrub(str(exc))}") from exc
         self._placeholders.clear()
+        self._drawn.clear()
         self._created.clear()
         self._highest_in_batch = None
 
@@ -439,6 +526,11 @@ class SqlStore(RecordStore):
         self._rolled_back = self._created
         self._created = set()
         self._placeholders.clear()
+        self._drawn.clear()
+        if self._prepared().reserve_returns_last:
+            # SQLite takes back a reservation made in the transaction: other stores may be
+            # given those numbers now
+            self._reserved = iter(())
         highest, self._highest_in_batch = self._highest_in_batch, None
         if self._cursor is not None:
             try:
@@ -459,12 +551,9 @@ class SqlStore(RecordStore):
         """
         assert self._cursor is not None
         self._cursor.execute(f"ROLLBACK TO {_BATCH_SAVEPOINT}")
-        table = self.table_name
-        self._cursor.execute("INSERT INTO sqlite_sequence (name, seq) SELECT ?, ? WHERE NOT "
-                             "EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ?)",
-                             (table, highest, table))
+        self._add_sqlite_sequence_row(highest)
         self._cursor.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?",
-                             (highest, table))
+                             (highest, self.table_name))
         self._cursor.execute("COMMIT")
 
     @contextlib.contextmanager
@@ -535,10 +624,14 @@ class SqlStore(RecordStore):
                     _mysql_error_code(exc) == _MYSQL_DUPLICATE_ENTRY:
                 return False
             raise
-        if inserted and statements.advance_sequence is not None:
+        if id_.seqno in self._drawn:
+            self._drawn.discard(id_.seqno)
+        elif inserted and statements.advance_sequence is not None:
             # PostgreSQL's sequence does not move past an explicit ID by itself (SQLite's and
             # InnoDB's counters do): without this, later saves would be given that ID again
-            self._execute(statements.advance_sequence, {"p_id": id_.seqno})
+            serial_of = _quoted_on_postgresql(self.table_name)
+            self._execute(statements.advance_sequence,
+                          {"p_id": id_.seqno, "p_serial_of": serial_of})
         return inserted
 
     def _list_statement(self, filters: Mapping[str, Any]) -> _Statement:

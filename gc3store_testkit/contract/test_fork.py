@@ -20,6 +20,8 @@ from gc3store_testkit.harness import StoreHarness, expect
 from gc3store_testkit.samples import Task
 
 SAVES_EACH = 20
+SAVES_BEFORE = 10
+"""Saves before the fork: a store that reserves IDs in blocks then holds some it has not used."""
 
 
 def forked_partner(store: Any, from_parent: Connection, before: tuple[str, str],
@@ -49,8 +51,9 @@ class TestFork(ContractTests):
     @clause(9, requires="shared_between_processes")
     def test_parent_and_child_keep_working_and_see_each_other(self, kit: StoreHarness) -> None:
         store = kit.store
-        first = Task("before fork")
-        before = (store.save(first), first.token)
+        earlier = [Task(f"before fork {number}") for number in range(SAVES_BEFORE)]
+        earlier_ids = [store.save(task) for task in earlier]
+        before = (earlier_ids[-1], earlier[-1].token)
         from_parent, to_child = multiprocessing.Pipe(duplex=False)
         store.pre_fork()
         timeout = kit.options.timeout
@@ -65,7 +68,7 @@ class TestFork(ContractTests):
             kit.saved.update(id_ for id_, _ in childs)
             to_child.send(parents)
             expect(child.receive() == "done", "the child finishes", "done", "something else")
-        ids = [id_ for id_, _ in parents + childs] + [before[0]]
+        ids = [id_ for id_, _ in parents + childs] + earlier_ids
         expect(not repeated(ids), "parent and child never hand out the same ID", "no ID twice",
                f"repeated: {repeated(ids)}")
         store.invalidate_cache()

@@ -3,7 +3,8 @@
 Clauses: the hook is re-entrant, and only its outermost level commits, so
 operations grouped in it become visible to other connections together, at
 the end, or not at all if it ends in an exception; a failed save with nested
-`Persistable` objects leaves none of them behind; a closed store reopens its
+`Persistable` objects leaves none of them behind, nor ID numbers another store
+could be given too; a closed store reopens its
 connection on the next operation; a store that nobody holds any more is
 freed at once (no reference cycle keeps it) and closes its connection.
 """
@@ -68,6 +69,22 @@ def test_a_failed_save_leaves_no_nested_object_behind(open_store: OpenStore) -> 
         store.save(root)
     assert open_store().list() == []
     assert not hasattr(root.child, "persistent_id")
+
+
+def test_numbers_reserved_in_a_failed_save_are_never_handed_out_twice(
+        open_store: OpenStore) -> None:
+    # a store reserves ID numbers in blocks that grow; on SQLite in the save's own transaction,
+    # so the rollback of a failed save gives them back, and the store must forget them
+    store, other = open_store(), open_store()
+    ids = [store.save(Node(f"before {number}")) for number in range(3)]
+    unpicklable = Node("unpicklable")
+    unpicklable.callback = lambda: None  # type: ignore[attr-defined]
+    with pytest.raises(SaveError):
+        store.save(unpicklable)
+    ids += [other.save(Node(f"other {number}")) for number in range(8)]
+    ids += [store.save(Node(f"after {number}")) for number in range(8)]
+    assert len(set(ids)) == len(ids)
+    assert sorted(open_store().list()) == sorted(ids)
 
 
 def test_a_closed_store_reconnects_on_the_next_operation(open_store: OpenStore) -> None:
