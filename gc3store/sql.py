@@ -82,11 +82,13 @@ class _Statement:
                 processors.append((name, processor))
         return cls(str(compiled), names, dialect.positional, tuple(processors))
 
-    def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+    def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
         """The values in the form the driver takes them, through the types' bind processors."""
-        bound = dict(values)
-        for name, processor in self.processors:
-            bound[name] = processor(bound[name])
+        bound = values
+        if self.processors:
+            bound = dict(values)
+            for name, processor in self.processors:
+                bound[name] = processor(bound[name])
         if self.positional:
             return [bound[name] for name in self.names]
         return bound
@@ -296,6 +298,7 @@ class SqlStore(RecordStore):
     """
 
     rolls_back_batches = True
+    rolls_back_operations = True
 
     def __init__(self, url: str, table_name: str | None = None,
                  idfactory: IdFactory | None = None, extra_fields: ExtraFields | None = None,
@@ -572,7 +575,7 @@ class SqlStore(RecordStore):
     def _execute_control(self, sql: str) -> None:
         self._run(sql, None)
 
-    def _run(self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None) -> DBAPICursor:
+    def _run(self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None) -> DBAPICursor:
         """Run `sql` on this process's cursor, connecting first if needed.
 
         Outside a transaction (a read, or the BEGIN of one), a connection the
@@ -742,7 +745,7 @@ class SqlStore(RecordStore):
         return StoreUnavailable(f"cannot connect to {self.display_url}: the database server is "
                                 f"unreachable or refused the connection: {reason}")
 
-    def _check_packet(self, statement: _Statement, parameters: Sequence[Any] | dict[str, Any],
+    def _check_packet(self, statement: _Statement, parameters: Sequence[Any] | Mapping[str, Any],
                       data: bytes, id_: Id) -> None:
         """Refuse a record that MariaDB/MySQL would refuse, before sending any of it.
 
@@ -953,7 +956,7 @@ def _state(obj: Any, id_: Id) -> str | None:
 
 
 def _run_on(cursor: DBAPICursor, sql: str,
-            parameters: Sequence[Any] | dict[str, Any] | None) -> None:
+            parameters: Sequence[Any] | Mapping[str, Any] | None) -> None:
     if parameters is None:
         cursor.execute(sql)
     else:

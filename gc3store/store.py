@@ -200,6 +200,10 @@ class RecordStore(Store):
     """Whether `_batch_scope` itself undoes every write of a batch that fails (a database
     transaction); otherwise the engine journals the old records and writes them back."""
 
+    rolls_back_operations: ClassVar[bool] = False
+    """Whether `_transaction` itself undoes every write of an operation that fails (a database
+    transaction); otherwise the engine deletes the records a failed save created."""
+
     def __init__(self, url: str | None, idfactory: IdFactory | None = None,
                  protocol: int = DEFAULT_PROTOCOL, *, display_url: str | None = None,
                  secret: str | bytes | None = None) -> None:
@@ -390,8 +394,11 @@ class RecordStore(Store):
         return id_
 
     def _replace(self, session: _SaveSession, id_: Id, obj: Any) -> None:
-        # checked before pickling, which saves the new and changed objects `obj` refers to
-        if not self._call_storage(SaveError, id_, self._exists, id_):
+        # checked before pickling, which saves the new and changed objects `obj` refers to,
+        # unless the failure of the replace itself takes those saves back (not so in a batch,
+        # whose other operations are kept when the block catches the error)
+        if not (self.rolls_back_operations and self._batch is None) and \
+                not self._call_storage(SaveError, id_, self._exists, id_):
             raise self._unknown(id_)
         self._stamp(session, obj, id_)
         self._rewrite(session, id_=id_, obj=obj)

@@ -7,6 +7,7 @@ one ID to two objects; the contract requires `LoadError` instead.
 from __future__ import annotations
 
 from gc3store_testkit.contract.base import ContractTests, clause
+from gc3store_testkit.contract.test_failures import list_if_supported, tokens_of_new_ids
 from gc3store_testkit.contract.test_removing import expect_gone
 from gc3store_testkit.harness import StoreHarness, expect, raises_one_of, short
 from gc3store_testkit.samples import API, Record, Task
@@ -48,3 +49,29 @@ class TestReplacing(ContractTests):
             kit.store.replace(id_, Record(value="must not be stored"))
         with raises_one_of(f"load({id_!r}) after a refused replace", API.LoadError):
             kit.fresh().load(id_)
+
+    @clause(5)
+    def test_a_refused_replace_stores_none_of_the_objects_it_refers_to(
+            self, kit: StoreHarness) -> None:
+        id_ = kit.store.save(Record())
+        kit.store.remove(id_)
+        expect_gone(kit, id_)
+        changed = Task("saved, then changed")
+        changed_id = kit.store.save(changed)
+        saved_token, changed.token, changed.changed = changed.token, "changed since", True
+        before = list_if_supported(kit)
+        child = Task("new object inside a refused replace")
+        with raises_one_of(f"replace({id_!r}, obj) of a removed ID, obj referring to a new "
+                           f"and a changed Persistable object", API.LoadError):
+            kit.store.replace(id_, Record(child=child, changed_child=changed))
+        expect(not hasattr(child, "persistent_id"), "a refused replace leaves no ID on a new "
+               "object inside it", "no persistent_id attribute",
+               short(getattr(child, "persistent_id", None)))
+        stored = kit.fresh().load(changed_id).token
+        expect(stored == saved_token, "a refused replace stores no change of an object inside "
+               "it", repr(saved_token), repr(stored))
+        if before is not None:
+            left = {new: token for new, token in tokens_of_new_ids(kit, before).items()
+                    if token == child.token}
+            expect(not left, "a refused replace stores nothing, not even the new objects it "
+                   "refers to", "no record of the new object", f"stored: {left}")

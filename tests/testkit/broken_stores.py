@@ -454,6 +454,15 @@ class ReplaceWithoutIdStore(FilesystemStore, Broken):
         self._remember(id_, obj)
 
 
+@zoo("replace-checks-late", 5)
+class ReplaceChecksLateStore(FilesystemStore, Broken):
+    """Clause 5: replace() of an unknown ID finds out only after pickling, which has stored the
+    changes of the objects it refers to by then (the engine skips the check for a store whose
+    failed operations its storage rolls back; a directory of files rolls nothing back)."""
+
+    rolls_back_operations = True
+
+
 # -- clause 6: removing -----------------------------------------------------------------------
 
 @zoo("remove-keeps-cache", 6)
