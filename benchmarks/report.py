@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from benchmarks.batches import BatchFigure
 from benchmarks.comparisons import BASELINES
 from benchmarks.results import Results, size_label
 from benchmarks.targets import Outcome
@@ -29,7 +30,8 @@ def _three_digits(value: float) -> str:
     return f"{value:.2f}"
 
 
-def markdown(results: Results, outcomes: Sequence[Outcome], meta: dict[str, Any]) -> str:
+def markdown(results: Results, batches: Sequence[BatchFigure], outcomes: Sequence[Outcome],
+             meta: dict[str, Any]) -> str:
     lines = ["# gc3store benchmark", "",
              f"{meta['mode']} run, {meta['date']}, gc3store at {meta['commit'] or '?'}, "
              f"Python {meta['python']}, "
@@ -44,7 +46,20 @@ def markdown(results: Results, outcomes: Sequence[Outcome], meta: dict[str, Any]
     for comparison in results.comparisons():
         lines += [f"## {comparison}", "", f"Baseline: {BASELINES.get(comparison, '?')}.", ""]
         lines += _throughput_table(results, comparison)
+    if batches:
+        lines += ["## Batches", "", "New small objects saved one by one and in one "
+                  "`store.batch()`, in turns; the speed-up is the median of the rounds' ratios.",
+                  "", *_batch_table(batches)]
     return "\n".join(lines) + "\n"
+
+
+def _batch_table(batches: Sequence[BatchFigure]) -> list[str]:
+    rows = [["comparison", "subject", "objects", "one by one", "in one batch", "speed-up"]]
+    for figure in batches:
+        rows.append([figure.comparison, figure.subject, str(figure.count),
+                     f"{rate_label(figure.rate(figure.one_by_one_s))}/s",
+                     f"{rate_label(figure.rate(figure.batched_s))}/s", f"{figure.speedup:.1f}x"])
+    return [*_aligned(rows), ""]
 
 
 def _throughput_table(results: Results, comparison: str) -> list[str]:
@@ -88,7 +103,8 @@ def _aligned(rows: list[list[str]]) -> list[str]:
             *(line(row) for row in rows[1:])]
 
 
-def as_json(results: Results, outcomes: Sequence[Outcome], meta: dict[str, Any]) -> str:
+def as_json(results: Results, batches: Sequence[BatchFigure], outcomes: Sequence[Outcome],
+            meta: dict[str, Any]) -> str:
     figures = []
     for figure in results:
         entry = dataclasses.asdict(figure)
@@ -96,4 +112,6 @@ def as_json(results: Results, outcomes: Sequence[Outcome], meta: dict[str, Any])
         entry["ratio_to_baseline"] = results.ratio(figure)
         figures.append(entry)
     return json.dumps({"meta": meta, "targets": [dataclasses.asdict(o) for o in outcomes],
-                       "figures": figures}, indent=1) + "\n"
+                       "figures": figures,
+                       "batches": [{**dataclasses.asdict(figure), "speedup": figure.speedup}
+                                   for figure in batches]}, indent=1) + "\n"

@@ -25,14 +25,17 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from benchmarks import batches, plot, report, servers, targets
 from benchmarks import comparisons as c
-from benchmarks import plot, report, servers, targets
 from benchmarks.results import Figure, Results, size_label
 from benchmarks.subjects import Comparison, Site
 from benchmarks.workloads import KINDS, Plan, measure, new_objects
 
 QUICK = Plan(rounds=3, ops=60, list_ops=3, budget_s=0.05, chunk=10)
 FULL = Plan(rounds=7, ops=300, list_ops=5, budget_s=0.1, chunk=10)
+BATCH_ROUNDS = 3
+QUICK_BATCH, FULL_BATCH = 2_000, 10_000
+"""How many objects a round of the batch measurement saves each way."""
 QUICK_SIZES = (1_000, 10_000)
 FULL_SIZES = (1_000, 10_000, 100_000)
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -104,8 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             say("nothing left to measure")
             return 1
         results = run(chosen, sizes, plan, random.Random(args.seed), say)
+        batch_figures = batches.measure(chosen, QUICK_BATCH if args.quick else FULL_BATCH,
+                                        BATCH_ROUNDS, say)
         meta = _meta("quick" if args.quick else "full", sizes, plan, time.monotonic() - started)
-        _report(results, meta, args.output)
+        _report(results, batch_figures, meta, args.output)
         say(f"wrote the report to {args.output}")
     finally:
         # deleting 100,000 files can take a while on a busy disk: the report comes first
@@ -119,13 +124,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _report(results: Results, meta: dict[str, Any], output: Path) -> None:
-    outcomes = targets.evaluate(results)
-    text = report.markdown(results, outcomes, meta)
+def _report(results: Results, batch_figures: Sequence[batches.BatchFigure],
+            meta: dict[str, Any], output: Path) -> None:
+    outcomes = targets.evaluate(results) + batches.outcomes(batch_figures)
+    text = report.markdown(results, batch_figures, outcomes, meta)
     print(text, flush=True)
     output.mkdir(parents=True, exist_ok=True)
     (output / "latest.md").write_text(text)
-    (output / "latest.json").write_text(report.as_json(results, outcomes, meta))
+    (output / "latest.json").write_text(report.as_json(results, batch_figures, outcomes, meta))
     try:
         plot.draw(results, output / "throughput.png",
                   f"gc3store throughput ({meta['mode']} run, {meta['date']})")
