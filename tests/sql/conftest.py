@@ -10,16 +10,13 @@ are dropped afterwards.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import secrets
 import select
 import signal
-import time
 import traceback
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from typing import Any
 from urllib.parse import quote
 
@@ -173,24 +170,16 @@ class ForkedChild:
 
 
 class Processes:
-    """Start other processes, talk to them, and wait for them, every wait bounded."""
+    """Fork child processes for a test and talk to them, every wait bounded."""
 
     def __init__(self) -> None:
         self.children: list[ForkedChild] = []
-        self.processes: list[BaseProcess] = []
 
     def fork(self, body: Callable[[], object]) -> ForkedChild:
         """Fork a child that runs `body` and exits: 0 if it returned, 1 if it raised."""
         child = ForkedChild(body)
         self.children.append(child)
         return child
-
-    def start(self, method: str, target: Callable[..., object], *args: Any) -> BaseProcess:
-        """Start ``target(*args)`` in a `multiprocessing` process made by `method`."""
-        process = multiprocessing.get_context(method).Process(target=target, args=args)
-        process.start()
-        self.processes.append(process)
-        return process
 
     @staticmethod
     def receive(connection: Connection, what: str, timeout: float = WAIT_S) -> Any:
@@ -199,31 +188,14 @@ class Processes:
             pytest.fail(f"no {what} within {timeout} s", pytrace=False)
         return connection.recv()
 
-    def join(self, processes: list[BaseProcess], timeout: float = WAIT_S) -> None:
-        """Wait for `processes` to exit with code 0, within `timeout` in all."""
-        deadline = time.monotonic() + timeout
-        for process in processes:
-            process.join(max(0.0, deadline - time.monotonic()))
-        hung = [process for process in processes if process.is_alive()]
-        if hung:
-            self.kill_all()
-            pytest.fail(f"{len(hung)} process(es) still running after {timeout} s",
-                        pytrace=False)
-        codes = [process.exitcode for process in processes]
-        assert codes == [0] * len(processes), f"processes exited with codes {codes}"
-
     def kill_all(self) -> None:
         for child in self.children:
             child.kill()
-        for process in self.processes:
-            if process.is_alive():
-                process.kill()
-                process.join(WAIT_S)
 
 
 @pytest.fixture
 def processes() -> Iterator[Processes]:
-    """Start processes for a test; any still running when it ends are killed."""
+    """Fork processes for a test; any still running when it ends are killed."""
     helper = Processes()
     yield helper
     helper.kill_all()
