@@ -112,7 +112,11 @@ def _as_url(uri: str | os.PathLike[str]) -> str:
         return uri
     if "\0" in uri:
         raise StoreError(f"a directory path cannot contain a NUL byte: {uri!r}")
-    return "file://" + quote(os.path.abspath(uri))
+    try:
+        return "file://" + quote(os.path.abspath(uri))
+    except UnicodeEncodeError:
+        raise StoreError(f"a directory path must be text that UTF-8 can encode, not {uri!r} "
+                         f"(which holds undecodable bytes)") from None
 
 
 def _constructor_for(scheme: str) -> StoreConstructor:

@@ -1,0 +1,342 @@
+"""Fixtures of the hostile-input tests: a sandbox per generated case, a record of every path the
+code under test touches (through ``sys.addaudithook``), the hostile values the tests draw, the
+check that `make_store` raises only what it documents, and the hypothesis settings they share.
+
+An audit hook cannot be removed, so one is installed per process, the first time it is asked
+for, and records nothing unless a recording is running.  Modules the stores import lazily
+(SQLAlchemy's dialects, the database drivers) are imported here, before any recording, so that
+what a recording sees is the store's own doing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+import pytest
+import sqlalchemy as sa
+
+# imported now: their first import inside a recording would read (and compile) their sources
+import sqlalchemy.dialects.mysql.pymysql
+import sqlalchemy.dialects.postgresql.psycopg
+import sqlalchemy.dialects.sqlite.pysqlite
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+from gc3store import Persistable, StoreError, make_store
+
+settings.register_profile(
+    "gc3store-inputs", max_examples=40, deadline=None, database=None, derandomize=False,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+"""Few examples each: the whole directory runs in well under a minute under coverage."""
+
+_PATH_ARGUMENTS: dict[str, tuple[int, ...]] = {
+    "open": (0,), "os.remove": (0,), "os.rmdir": (0,), "os.mkdir": (0,), "os.rename": (0, 1),
+    "os.link": (0, 1), "os.symlink": (1,), "os.truncate": (0,), "os.chmod": (0,),
+    "os.chown": (0,), "os.utime": (0,), "os.listdir": (0,), "os.scandir": (0,),
+    "os.chdir": (0,), "os.mkfifo": (0,), "os.mknod": (0,), "os.setxattr": (0,),
+    "os.removexattr": (0,), "shutil.rmtree": (0,), "shutil.copyfile": (0, 1),
+    "shutil.copytree": (0, 1), "shutil.move": (0, 1), "sqlite3.connect": (0,),
+    "glob.glob": (0,),
+}
+"""Audit events that name a file, and where its path is among their arguments."""
+
+_DIR_FD_ARGUMENT = {"os.remove": 1, "os.rmdir": 1, "os.mkdir": 2, "os.rename": 2, "os.link": 2,
+                    "os.symlink": 2, "os.chmod": 2, "os.chown": 4, "os.utime": 3}
+"""Where the ``dir_fd`` a path is relative to is, for the events that take one."""
+
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_INTERPRETER_ROOTS = tuple(sorted({os.path.realpath(path) for path in (
+    sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path) if path and os.path.isdir(path)}))
+"""Where Python's own modules, the installed packages and the code under test live: reading
+there is the interpreter's business (an import, a traceback's source lines)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Touch:
+    """One file the code under test used: the audit event, the path as resolved, and whether
+    the event could change the file."""
+
+    event: str
+    path: str
+    writes: bool
+
+
+class Recorder:
+    """Record every `Touch` (and every address connected to) while `recording` runs."""
+
+    def __init__(self) -> None:
+        self._touches: list[Touch] | None = None
+        self._addresses: list[Any] = []
+        self._thread: int | None = None
+
+    def hook(self, event: str, args: tuple[Any, ...]) -> None:
+        touches = self._touches
+        if touches is None or threading.get_ident() != self._thread:
+            return
+        self._touches = None  # what the hook itself does is not recorded
+        try:
+            if event == "socket.connect":
+                self._addresses.append(args[1])
+            elif event in _PATH_ARGUMENTS:
+                touches.extend(self._touches_of(event, args))
+        except Exception as exc:
+            # never raise into the code under test; a touch that cannot be placed is a finding
+            touches.append(Touch(event, f"<cannot tell where {args!r} is: {exc!r}>", True))
+        finally:
+            self._touches = touches
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[list[Touch]]:
+        """Record what this thread touches inside the block into the list yielded."""
+        touches: list[Touch] = []
+        self._addresses = []
+        self._thread = threading.get_ident()
+        self._touches = touches
+        try:
+            yield touches
+        finally:
+            self._touches = None
+
+    @property
+    def addresses(self) -> list[Any]:
+        """The addresses sockets were connected to in the last recording."""
+        return list(self._addresses)
+
+    @staticmethod
+    def _touches_of(event: str, args: tuple[Any, ...]) -> Iterator[Touch]:
+        writes = event not in ("os.listdir", "os.scandir", "os.chdir", "glob.glob")
+        if event == "open":
+            mode, flags = args[1], args[2]
+            writes = bool(flags & _WRITE_FLAGS) if mode is None else any(
+                letter in mode for letter in "wax+")
+        dir_fd = args[_DIR_FD_ARGUMENT[event]] if event in _DIR_FD_ARGUMENT else None
+        for index in _PATH_ARGUMENTS[event]:
+            path = _resolved(args[index], dir_fd, event)
+            if path is not None:
+                yield Touch(event, path, writes)
+
+
+def _resolved(value: Any, dir_fd: Any, event: str) -> str | None:
+    """The absolute path, symbolic links resolved, that an audit event's argument names."""
+    if isinstance(value, int):
+        if event == "open" or value < 0:
+            return None  # wrapping a descriptor already open, or no descriptor at all
+        return os.path.realpath(f"/proc/self/fd/{value}")
+    if value is None:
+        return None
+    path = os.fsdecode(value)
+    if event == "sqlite3.connect":
+        if path == ":memory:" or not path:
+            return None
+        path = path.removeprefix("file:").partition("?")[0]
+    if isinstance(dir_fd, int) and dir_fd >= 0 and not os.path.isabs(path):
+        path = os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), path)
+    if "\0" in path:
+        return os.path.abspath(path)  # no system call takes it, so no link is followed
+    return os.path.realpath(path)
+
+
+def inside(path: str, root: str) -> bool:
+    """Whether `path` is `root` or lies under it."""
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+def outside_of(touches: list[Touch], root: str | Path) -> list[Touch]:
+    """The touches that left `root`, but for reads of the interpreter's own files."""
+    real_root = os.path.realpath(root)
+    return [touch for touch in touches if not inside(touch.path, real_root) and not (
+        not touch.writes and any(inside(touch.path, interpreter)
+                                 for interpreter in _INTERPRETER_ROOTS))]
+
+
+_recorder: Recorder | None = None
+
+
+@pytest.fixture(scope="session")
+def recorder() -> Recorder:
+    """The process's one audit hook; ``with recorder.recording() as touches:`` records."""
+    global _recorder
+    if _recorder is None:
+        _recorder = Recorder()
+        sys.addaudithook(_recorder.hook)
+    return _recorder
+
+
+@dataclasses.dataclass(frozen=True)
+class Sandbox:
+    """A fresh directory standing for everything a case may touch: it is HOME, and the working
+    directory is three levels down in it, so that up to three ``..`` stay inside."""
+
+    root: Path
+    cwd: Path
+
+
+@contextlib.contextmanager
+def sandboxed() -> Iterator[Sandbox]:
+    """A new `Sandbox`, the working directory and HOME inside it for the block; removed after."""
+    root = Path(os.path.realpath(tempfile.mkdtemp(prefix="gc3store-inputs-")))
+    cwd = root / "a" / "b" / "c"
+    cwd.mkdir(parents=True)
+    old_cwd, old_home = os.getcwd(), os.environ.get("HOME")
+    os.chdir(cwd)
+    os.environ["HOME"] = str(root)
+    try:
+        yield Sandbox(root, cwd)
+    finally:
+        os.chdir(old_cwd)
+        if old_home is None:
+            del os.environ["HOME"]
+        else:
+            os.environ["HOME"] = old_home
+        for directory, _, _ in os.walk(root):
+            with contextlib.suppress(OSError):
+                os.chmod(directory, 0o755)
+        shutil.rmtree(root)
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Callable[[], contextlib.AbstractContextManager[Sandbox]]:
+    """``with sandbox() as box:``: a fresh `Sandbox` for one generated case."""
+    return sandboxed
+
+
+@pytest.fixture(scope="session")
+def touched_outside() -> Callable[[list[Touch], str | Path], list[Touch]]:
+    """``touched_outside(touches, root)``: what a recording touched outside `root`."""
+    return outside_of
+
+
+@pytest.fixture(scope="session")
+def server_tables(test_server_engine: Callable[[str], sa.Engine]) -> Callable[[str, str], None]:
+    """``drop_tables(url, prefix)``: drop every table of `url`'s database whose name starts
+    with `prefix` (the generated tables of one case, whatever the rest of their names)."""
+    def drop_tables(url: str, prefix: str) -> None:
+        engine = test_server_engine(url)
+        try:
+            with engine.begin() as connection:
+                for name in sa.inspect(connection).get_table_names():
+                    if name.startswith(prefix):
+                        sa.Table(name, sa.MetaData()).drop(connection)
+        finally:
+            engine.dispose()
+
+    return drop_tables
+
+
+# -- hostile values ------------------------------------------------------------------------------
+
+def quoted(text: str) -> str:
+    """`text` %-quoted for a URL, undecodable bytes (lone surrogates) as the bytes they are."""
+    return quote(text, safe="/", errors="surrogateescape")
+
+
+def climbs_at_most_three(path: str) -> bool:
+    """Whether `path`, taken from the sandbox's working directory, stays inside the sandbox."""
+    return unquote(path).count("..") <= 3
+
+
+class Hostile:
+    """The strategies of hostile values the tests share."""
+
+    text = st.one_of(
+        st.sampled_from([
+            "..", ".", "", "~", "%2e%2e", "%2F", "%00", "\0", "a b", "é", "#", "?", "%", "%zz",
+            "%ff", "\udcff", "'", '"', "`", ";", "--", "\\", "x" * 300, "\n", "\t", "CON", "%s",
+            "{}", "\u202e", "; DROP TABLE store; --", "Robert'); DROP TABLE t; --"]),
+        st.text(max_size=12), st.text(st.characters(codec="utf-8"), min_size=1, max_size=30))
+    """Names: path and URL syntax, escapes, NUL, undecodable bytes, SQL, long and unicode text."""
+
+    relative_paths = st.lists(text, min_size=1, max_size=4).map("/".join).filter(
+        climbs_at_most_three).map(lambda path: path.lstrip("/") or ".")
+    """Relative paths made of `text`, that stay in the sandbox from its working directory."""
+
+    quoted = staticmethod(quoted)
+
+
+@pytest.fixture(scope="session")
+def hostile() -> type[Hostile]:
+    """The strategies of hostile values (`Hostile`)."""
+    return Hostile
+
+
+# -- what make_store may raise -------------------------------------------------------------------
+
+DOCUMENTED = (StoreError, TypeError, ValueError)
+"""What `make_store` documents: StoreError (StoreUnavailable among them) for a URI naming no
+usable storage, TypeError for an argument of the wrong type or name, ValueError for a wrong
+value of the right type."""
+
+_URL_IGNORES = str.maketrans("", "", "\t\r\n")
+
+
+class Probe(Persistable):
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+def spellings(value: Any) -> set[str]:
+    """How a message may name `value`: as given, as repr shows it, unquoted, the scheme, path or
+    database URL inside it, or, for extra fields, the name of a column."""
+    if isinstance(value, dict):
+        return {repr(value), *(getattr(key, "name", repr(key)) for key in value)}
+    if not isinstance(value, str):
+        return {repr(value)}
+    if not value:
+        return {"empty"}
+    forms = {value, unquote(value), value.partition("#")[0], value.partition("?")[0]}
+    if "://" in value:
+        # as urlsplit reads it: without tabs and line ends
+        scheme, _, rest = value.translate(_URL_IGNORES).partition("://")
+        path = "/" + rest.partition("/")[2].partition("?")[0].partition("#")[0]
+        forms |= {scheme.lower(), path, unquote(path), os.path.normpath(unquote(path))}
+    return {form for form in forms | {repr(form)[1:-1] for form in forms} if form}
+
+
+def names_one_of(message: str, values: list[Any]) -> bool:
+    """Whether `message` names one of `values`."""
+    return any(form in message for value in values for form in spellings(value))
+
+
+def first_use(store: Any) -> str:
+    """Save, load and list through `store`, then close it; what happened, or the StoreError."""
+    try:
+        id_ = store.save(Probe("first use"))
+        assert store.load(id_).name == "first use"
+        assert id_ in store.list()
+        return "worked"
+    except StoreError as exc:
+        return f"refused: {exc}"
+    finally:
+        with contextlib.suppress(StoreError, AttributeError):
+            store.close()
+
+
+def make_and_use(uri: Any, **kwargs: Any) -> str:
+    """``make_store(uri, **kwargs)``, then a `first_use`: an exception other than the documented
+    ones comes out, and a documented one must name what it refused."""
+    try:
+        store = make_store(uri, **kwargs)
+    except DOCUMENTED as exc:
+        refused = exc
+    else:
+        return first_use(store)
+    assert names_one_of(str(refused), [uri, *kwargs.values(), *kwargs]), (
+        f"{type(refused).__name__} does not name what it refused: {refused}")
+    return type(refused).__name__
+
+
+@pytest.fixture(scope="session")
+def attempt() -> Callable[..., str]:
+    """``attempt(uri, **kwargs)``: `make_and_use`."""
+    return make_and_use
