@@ -260,6 +260,26 @@ class Hostile:
         climbs_at_most_three).map(lambda path: path.lstrip("/") or ".")
     """Relative paths made of `text`, that stay in the sandbox from its working directory."""
 
+    wrong_values = st.one_of(
+        st.none(), st.booleans(), st.integers(-10, 10), st.integers(), st.floats(allow_nan=False),
+        st.text(max_size=5), st.binary(max_size=5), st.just(object()), st.just([]), st.just({}),
+        st.just({"state": len}), st.just({sa.Column("state", sa.String): len}),
+        st.just({sa.Column("x", sa.String, nullable=False): len}), st.just({sa.Column("x"): 5}))
+    """Values of the wrong type or value for one constructor keyword or another."""
+
+    keywords = ("protocol", "durable", "create", "table_name", "extra_fields", "directory",
+                "secret")
+    """The constructor keywords every store takes, but `idfactory`."""
+
+    unknown_keywords = st.from_regex(r"[a-z_][a-z0-9_]{0,10}", fullmatch=True).filter(
+        lambda name: name not in (*Hostile.keywords, "idfactory"))
+
+    @classmethod
+    def keyword_arguments(cls) -> st.SearchStrategy[dict[str, Any]]:
+        """A few keywords, known (but `idfactory`) or not, with wrong values."""
+        names = st.one_of(st.sampled_from(cls.keywords), cls.unknown_keywords)
+        return st.dictionaries(names, cls.wrong_values, min_size=1, max_size=3)
+
     quoted = staticmethod(quoted)
 
 
