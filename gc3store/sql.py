@@ -943,9 +943,8 @@ def _row_key(id_: Id) -> dict[str, Any]:
 def _state(obj: Any, id_: Id) -> str | None:
     """GC3Pie's ``state`` column: ``obj.execution.state``, or None where there is none."""
     try:
-        state = obj.execution.state
-    except AttributeError:
-        return None
+        # getattr with a default: most objects have no `execution`, and raising costs
+        state = getattr(getattr(obj, "execution", None), "state", None)
     except Exception as exc:
         _log.warning("storing NULL in column 'state' of %s: obj.execution.state raised %s: %s",
                      id_, type(exc).__name__, exc)
