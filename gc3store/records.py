@@ -8,7 +8,9 @@ The CRC-32 covers the version, flags and protocol bytes and everything after
 the header, so a flipped byte anywhere in a record is detected before
 anything is unpickled.  A record written by a store that has a secret is
 *signed*: flag `FLAG_SIGNED` is set and `tag` is the HMAC-SHA256, under the
-secret, of the version, flags and protocol bytes and the payload.  A reader
+secret, of the ID the record is stored under (its length as a big-endian u16,
+then its UTF-8 bytes), the version, flags and protocol bytes and the payload,
+so that a signed record moved to another ID is refused too.  A reader
 with the secret refuses, before unpickling anything, a record that is not
 signed or whose tag does not match: unpickling runs code, so a record
 written by someone without the secret must never be unpickled.  Records
@@ -105,8 +107,12 @@ class _Unpickler(pickle.Unpickler):
         return self._resolve(pid)
 
 
-def encode(obj: object, protocol: int, reference: Reference, secret: bytes | None = None) -> bytes:
+def encode(obj: object, protocol: int, reference: Reference, secret: bytes | None = None,
+           bound_to: str = "") -> bytes:
     """Return the record bytes for `obj`, signed with `secret` if given.
+
+    A signed record is bound to the ID `bound_to` it is stored under: read under
+    another ID, its signature does not match.
 
     `reference` handles the `Persistable` objects met inside `obj`.
     """
@@ -128,7 +134,7 @@ def encode(obj: object, protocol: int, reference: Reference, secret: bytes | Non
     record = stream.getbuffer()
     meta = bytes((FORMAT_VERSION, flags, protocol))
     if secret is not None:
-        record[HEADER.size:HEADER.size + TAG_SIZE] = _tag(secret, meta,
+        record[HEADER.size:HEADER.size + TAG_SIZE] = _tag(secret, bound_to, meta,
                                                           record[HEADER.size + TAG_SIZE:])
     crc = zlib.crc32(record[HEADER.size:], zlib.crc32(meta))
     HEADER.pack_into(record, 0, MAGIC, FORMAT_VERSION, flags, protocol, crc)
@@ -136,8 +142,10 @@ def encode(obj: object, protocol: int, reference: Reference, secret: bytes | Non
     return stream.getvalue()
 
 
-def _tag(secret: bytes, meta: bytes, payload: memoryview) -> bytes:
-    signer = hmac.new(secret, meta, hashlib.sha256)
+def _tag(secret: bytes, bound_to: str, meta: bytes, payload: memoryview) -> bytes:
+    id_bytes = bound_to.encode("utf-8", "surrogatepass")
+    signer = hmac.new(secret, struct.pack(">H", len(id_bytes)) + id_bytes, hashlib.sha256)
+    signer.update(meta)
     signer.update(payload)
     return signer.digest()
 
@@ -155,8 +163,10 @@ def _two_parts(obj: object, protocol: int) -> tuple[tuple[Any, ...], tuple[Any, 
 
 
 def decode(data: bytes, resolve: Resolve, on_created: Callable[[Any], None],
-           secret: bytes | None = None) -> Any:
+           secret: bytes | None = None, bound_to: str = "") -> Any:
     """Return the object stored in `data`, checked against `secret` if given.
+
+    A signed record must have been signed for the ID `bound_to`.
 
     `resolve` loads the objects that `data` refers to; `on_created` is called
     with a two-part record's object as soon as it exists, before its state is
@@ -166,7 +176,7 @@ def decode(data: bytes, resolve: Resolve, on_created: Callable[[Any], None],
     """
     view = memoryview(data)
     legacy = view[:len(MAGIC)] != MAGIC
-    payload, two_part = _checked_payload(view, secret)
+    payload, two_part = _checked_payload(view, secret, bound_to)
     token = _resolving.set(resolve)
     try:
         if legacy:
@@ -196,10 +206,11 @@ def _unpickle_two_parts(unpickler: pickle.Unpickler, on_created: Callable[[Any],
     return obj
 
 
-def _checked_payload(view: memoryview, secret: bytes | None) -> tuple[memoryview, bool]:
+def _checked_payload(view: memoryview, secret: bytes | None,
+                     bound_to: str) -> tuple[memoryview, bool]:
     """The pickle inside the record `view`, and whether it is in two parts."""
     if view[:len(MAGIC)] == MAGIC:
-        return _check_header(view, secret)
+        return _check_header(view, secret, bound_to)
     if view[:1] != _LEGACY_PICKLE_START:
         raise CorruptRecord("the data is neither a gc3store record nor a GC3Pie pickle")
     if secret is not None:
@@ -216,7 +227,8 @@ def is_current(data: bytes, secret: bytes | None) -> bool:
     return version == FORMAT_VERSION and (secret is None or bool(flags & FLAG_SIGNED))
 
 
-def _check_header(view: memoryview, secret: bytes | None) -> tuple[memoryview, bool]:
+def _check_header(view: memoryview, secret: bytes | None,
+                  bound_to: str) -> tuple[memoryview, bool]:
     if len(view) < HEADER.size:
         raise CorruptRecord(f"the record is {len(view)} bytes long, shorter than its header")
     _, version, flags, protocol, crc = HEADER.unpack_from(view)
@@ -236,8 +248,9 @@ def _check_header(view: memoryview, secret: bytes | None) -> tuple[memoryview, b
     if secret is not None:
         if not signed:
             raise UntrustedRecord("the record is not signed, and this store has a secret")
-        if not hmac.compare_digest(bytes(body[:TAG_SIZE]), _tag(secret, meta, payload)):
-            raise UntrustedRecord("the record's signature does not match this store's secret")
+        if not hmac.compare_digest(bytes(body[:TAG_SIZE]), _tag(secret, bound_to, meta, payload)):
+            raise UntrustedRecord("the record's signature does not match this store's secret "
+                                  "and its ID (signed with another key, or for another ID)")
     return payload, bool(flags & FLAG_TWO_PART)
 
 

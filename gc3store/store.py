@@ -461,7 +461,8 @@ class RecordStore(Store):
             session.set_attribute(obj, "changed", False)
         try:
             return records.encode(obj, self.protocol,
-                                  lambda nested: self._reference(session, nested), self._secret)
+                                  lambda nested: self._reference(session, nested), self._secret,
+                                  id_)
         except StoreError:
             raise
         except Exception as exc:
@@ -523,7 +524,7 @@ class RecordStore(Store):
     def _decode(self, id_: Id, data: bytes, secret: bytes | None) -> Any:
         try:
             obj = records.decode(data, self._load_reference,
-                                 lambda created: self._remember(id_, created), secret)
+                                 lambda created: self._remember(id_, created), secret, id_)
         except Exception as exc:
             self._cache.pop(id_, None)
             raise LoadError(f"cannot load {id_!r} from {self.display_url}: "

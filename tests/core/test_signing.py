@@ -50,6 +50,18 @@ def test_a_store_with_a_secret_refuses_records_not_signed_with_it(
     assert not Explodes.ran
 
 
+def test_a_signed_record_moved_to_another_id_is_refused(backend: Any) -> None:
+    # whoever can write the storage but has no key can still move records around: the
+    # signature covers the ID, so a record read under another ID is not taken for it
+    store = backend.open(secret="s3cret")
+    genuine, other = store.save(Task("genuine")), store.save(Task("other"))
+    backend.write_raw(str(genuine), backend.read_raw(other))
+    with pytest.raises(LoadError, match="for another ID") as raised:
+        backend.open(secret="s3cret").load(genuine)
+    assert str(genuine) in str(raised.value)
+    assert backend.open(secret="s3cret").load(other).name == "other"
+
+
 def test_a_store_with_a_secret_refuses_a_bare_gc3pie_pickle(backend: Any) -> None:
     Explodes.ran = False
     backend.write_raw("Explodes.1", pickle.dumps(Explodes(), 2))
