@@ -17,6 +17,12 @@ written by someone without the secret must never be unpickled.  Records
 written by GC3Pie (a bare pickle, protocol 2 or newer) are read as format
 version 0, by readers without a secret only.
 
+The state of the object a record holds leaves out its ID attributes
+(`ID_ATTRIBUTES`) where they name the ID the record is stored under: a store
+sets them on the object at every load, and pickling an ID costs more than
+the rest of a small object.  Objects that restore their own state
+(``__setstate__``) keep them.
+
 References to `Persistable` objects are pickled as calls to
 `load_reference` with the referenced object's ID (GC3Pie's records use
 persistent IDs, which are read too).  The
@@ -49,6 +55,9 @@ FLAG_SIGNED = 0x02
 KNOWN_FLAGS = FLAG_TWO_PART | FLAG_SIGNED
 TAG_SIZE = hashlib.sha256().digest_size
 _LEGACY_PICKLE_START = pickle.PROTO  # every pickle of protocol 2 or newer starts with it
+
+ID_ATTRIBUTES = ("persistent_id", "_id")
+"""The attributes through which an object carries its ID (GC3Pie sets the first only)."""
 
 Reference = Callable[[Persistable], str]
 """Given a `Persistable` met while pickling, save it if needed and return its ID."""
@@ -89,11 +98,37 @@ class _Pickler(pickle.Pickler):
 
     _reference: Reference
     _inline: object
+    _bound_to: str
+    _protocol: int
 
     def reducer_override(self, obj: Any) -> Any:
-        if isinstance(obj, Persistable) and obj is not self._inline:
+        if obj is self._inline:
+            return _reduced_without_own_id(obj, self._protocol, self._bound_to)
+        if isinstance(obj, Persistable):
             return load_reference, (self._reference(obj),)
         return NotImplemented
+
+
+def _reduced_without_own_id(obj: Any, protocol: int, bound_to: str) -> Any:
+    """``obj.__reduce_ex__(protocol)``, its state without the ID attributes naming `bound_to`."""
+    reduced = obj.__reduce_ex__(protocol)
+    if type(reduced) is not tuple or len(reduced) < 3:
+        return reduced
+    state = _without_own_id(obj, reduced[2], bound_to)
+    return reduced if state is reduced[2] else (*reduced[:2], state, *reduced[3:])
+
+
+def _without_own_id(obj: Any, state: Any, bound_to: str) -> Any:
+    """`state`, less the ID attributes whose value is `bound_to` (the loader sets them)."""
+    if not bound_to or type(state) is not dict or hasattr(type(obj), "__setstate__"):
+        return state
+    own = [name for name in ID_ATTRIBUTES if state.get(name) == bound_to]
+    if not own:
+        return state
+    state = state.copy()
+    for name in own:
+        del state[name]
+    return state
 
 
 class _Unpickler(pickle.Unpickler):
@@ -116,13 +151,12 @@ def encode(obj: object, protocol: int, reference: Reference, secret: bytes | Non
 
     `reference` handles the `Persistable` objects met inside `obj`.
     """
-    stream = io.BytesIO()
+    parts = _two_parts(obj, protocol, bound_to) if isinstance(obj, Persistable) else None
+    stream, pickler = _take_pickler(protocol)
     stream.write(bytes(HEADER.size + (TAG_SIZE if secret is not None else 0)))
     flags = 0 if secret is None else FLAG_SIGNED
-    parts = _two_parts(obj, protocol) if isinstance(obj, Persistable) else None
-    # the attributes are set after construction: an __init__ of our own would cost a Python call
-    pickler = _Pickler(stream, protocol)
     pickler._reference = reference
+    pickler._bound_to = bound_to
     if parts is None:
         pickler._inline = obj
         pickler.dump(obj)
@@ -139,7 +173,37 @@ def encode(obj: object, protocol: int, reference: Reference, secret: bytes | Non
     crc = zlib.crc32(record[HEADER.size:], zlib.crc32(meta))
     HEADER.pack_into(record, 0, MAGIC, FORMAT_VERSION, flags, protocol, crc)
     del record
-    return stream.getvalue()
+    data = stream.getvalue()
+    _give_back_pickler(protocol, stream, pickler)
+    return data
+
+
+_idle_picklers: dict[int, list[tuple[io.BytesIO, _Pickler]]] = {}
+"""Picklers not in use, by protocol: making one costs about as much as pickling a small object.
+A record saved while another is being pickled (a `Persistable` inside it) takes another one;
+one whose pickling failed is not given back."""
+_IDLE_PICKLERS_LIMIT = 8
+
+
+def _take_pickler(protocol: int) -> tuple[io.BytesIO, _Pickler]:
+    try:
+        return _idle_picklers.setdefault(protocol, []).pop()
+    except IndexError:
+        stream = io.BytesIO()
+        # the attributes are set here and when used: an __init__ of our own would cost a call
+        pickler = _Pickler(stream, protocol)
+        pickler._protocol = protocol
+        return stream, pickler
+
+
+def _give_back_pickler(protocol: int, stream: io.BytesIO, pickler: _Pickler) -> None:
+    pickler.clear_memo()  # the memo holds every object pickled: let them go
+    pickler._reference = pickler._inline = None  # type: ignore[assignment]
+    stream.seek(0)
+    stream.truncate()
+    idle = _idle_picklers.setdefault(protocol, [])
+    if len(idle) < _IDLE_PICKLERS_LIMIT:
+        idle.append((stream, pickler))
 
 
 def _tag(secret: bytes, bound_to: str, meta: bytes, payload: memoryview) -> bytes:
@@ -150,11 +214,14 @@ def _tag(secret: bytes, bound_to: str, meta: bytes, payload: memoryview) -> byte
     return signer.digest()
 
 
-def _two_parts(obj: object, protocol: int) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
+def _two_parts(obj: object, protocol: int,
+               bound_to: str) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
     reduced = obj.__reduce_ex__(protocol)
     if isinstance(reduced, str):
         return None
     create, args, state, listitems, dictitems, setter = (tuple(reduced) + (None,) * 4)[:6]
+    if setter is None:
+        state = _without_own_id(obj, state, bound_to)
     return ((create, args),
             (state,
              None if listitems is None else list(listitems),

@@ -27,7 +27,6 @@ from gc3store.ids import Id, IdFactory
 from gc3store.persistable import Persistable
 
 DEFAULT_PROTOCOL = pickle.DEFAULT_PROTOCOL
-_ID_ATTRIBUTES = ("persistent_id", "_id")
 _MISSING = object()
 
 _Result = TypeVar("_Result")
@@ -170,7 +169,7 @@ class _Batch:
 
 def _carry_id(obj: Any, id_: Id) -> None:
     """Set the ID attributes of a loaded object, where it takes attributes."""
-    for name in _ID_ATTRIBUTES:
+    for name in records.ID_ATTRIBUTES:
         try:
             setattr(obj, name, id_)
         except (AttributeError, TypeError):
@@ -495,7 +494,7 @@ class RecordStore(Store):
             del self._cache[previous]
             session.uncached.append((previous, obj))
         session.in_progress[id(obj)] = id_
-        for name in _ID_ATTRIBUTES:
+        for name in records.ID_ATTRIBUTES:
             session.set_attribute(obj, name, id_)
 
     def _undo(self, session: _SaveSession) -> None:

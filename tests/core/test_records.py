@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from gc3store import LoadError, Persistable
+from gc3store import Id, LoadError, MemoryStore, Persistable
 from gc3store.records import (
     FLAG_TWO_PART,
     FORMAT_VERSION,
@@ -349,3 +349,41 @@ class TestTwoPartRecords:
         IdReferences(stream, 4).dump(["referenced"])
         with pytest.raises(pickle.UnpicklingError, match="persistent"):
             decode(with_header(stream.getvalue()), lambda id_: id_, lambda _: None)
+
+
+class Plain:
+    """An object with a ``__dict__`` that is not `Persistable`: a one-part record."""
+
+
+class TestOwnIdAttributes:
+    """The ID attributes naming the record's own ID are left out: every load sets them again."""
+
+    @pytest.mark.parametrize("obj", [Task("two parts"), Plain()], ids=["Persistable", "plain"])
+    def test_the_state_leaves_out_the_attributes_naming_the_records_id(self, obj: Any) -> None:
+        obj.persistent_id = obj._id = "Task.7"
+        data = encode(obj, 4, no_references, bound_to="Task.7")
+        assert b"persistent_id" not in data
+        assert b"_id" not in data
+        assert not hasattr(decode(data, no_resolving, lambda _: None), "persistent_id")
+        assert obj.persistent_id == obj._id == "Task.7"  # the object saved keeps them
+
+    def test_an_attribute_naming_another_id_is_kept(self) -> None:
+        obj = Plain()
+        obj.persistent_id, obj._id = "Task.7", "Other.3"
+        loaded = decode(encode(obj, 4, no_references, bound_to="Task.7"), no_resolving,
+                        lambda _: None)
+        assert (hasattr(loaded, "persistent_id"), loaded._id) == (False, "Other.3")
+
+    def test_an_object_restoring_its_own_state_keeps_them(self) -> None:
+        obj = WithSetstate()
+        obj.persistent_id = "WithSetstate.2"
+        loaded = decode(encode(obj, 4, no_references, bound_to="WithSetstate.2"), no_resolving,
+                        lambda _: None)
+        assert (loaded.persistent_id, loaded.restored_by) == ("WithSetstate.2", "__setstate__")
+
+    def test_a_store_sets_them_on_every_load(self) -> None:
+        store = MemoryStore(f"memory://own-id-{id(self)}")
+        task_id = store.save(Task("saved"))
+        loaded = MemoryStore(store.url).load(task_id)
+        assert (loaded.persistent_id, loaded._id, type(loaded.persistent_id)) == (
+            task_id, task_id, Id)
