@@ -1,5 +1,6 @@
-"""Several processes on one storage at once (clauses 2, 5, 6, 7 and 9): no two saves get the same
-ID, no acknowledged write is lost, no read is stale or torn, and nobody deadlocks.
+"""Several processes on one storage at once (clauses 2, 5, 6, 7, 9 and 10): no two saves get the
+same ID, no acknowledged write is lost, no read is stale or torn, a removed record stays removed,
+and nobody deadlocks.
 
 What must hold is what a store whose every call takes effect at one moment between its start and
 its return would show, judged on one clock shared by every process of the machine:
@@ -9,6 +10,8 @@ its return would show, judged on one clock shared by every process of the machin
   load returned, and that no other write, begun after it returned and itself returned before the
   load began, had overwritten; it finds nothing only if a remove of the ID was begun before it
   returned; once a remove returned, the ID never loads again;
+- a replace begun after a remove of its ID returned raises LoadError (it never brings the
+  record back), and a replace raises LoadError only if a remove of its ID had begun;
 - a list holds every ID whose save returned before the list began and whose remove (if any)
   began only after the list returned, and no ID saved only after it returned or removed before
   it began;
@@ -21,8 +24,8 @@ A deadlock shows as children that report nothing for `CHILD_TIMEOUT` seconds: th
 and the test fails naming the store and what each child reported last.
 
 How it is provoked: 8 processes, most forked and some spawned, wait at a barrier and then make
-1,000 calls each (300 where they all replace the same 4 IDs), reporting each call once it
-returned.
+1,000 calls each, reporting each call once it returned; or 8 forked processes make 300 calls
+each on the same 4 IDs, one of which a process removes halfway while the others replace it.
 """
 
 from __future__ import annotations
@@ -37,8 +40,6 @@ import pytest
 from fault_harness import (
     CHILD_TIMEOUT,
     Call,
-    ChildFailed,
-    Reporter,
     Storage,
     Version,
     load_token,
@@ -58,7 +59,6 @@ SPAWNED = ("fork", "fork", "fork", "spawn")
 draw IDs from the storage as a forked one does; forks are faster to start."""
 SHARED_IDS = 4
 SHARED_OPERATIONS = 300
-REMOVE_ROUNDS = 5
 SHOWN_FAILURES = 10
 
 
@@ -101,18 +101,27 @@ def mixed_operations(url: str, writer: int, seed: int, barrier: Any) -> Iterator
 
 def replace_shared(url: str, writer: int, shared: list[str], seed: int,
                    barrier: Any) -> Iterator[Call]:
-    """Replace and load the records of `shared`, which every child replaces too."""
+    """Replace and load the records of `shared`, which every child replaces too; halfway
+    through, child 0 removes the first of them while the others go on replacing it."""
     store = make_store(url)
     store.list()
     rng = random.Random(seed)
     barrier.wait(CHILD_TIMEOUT)
     for number in range(SHARED_OPERATIONS):
         id_ = rng.choice(shared)
-        if rng.random() < 0.6:
+        if writer == 0 and number == SHARED_OPERATIONS // 2:
+            started = now()
+            store.remove(shared[0])
+            yield Call("remove", shared[0], None, started, now())
+        elif rng.random() < 0.6:
             version = Version(f"{writer}-{number}", rng.choice(SIZES))
             started = now()
-            store.replace(id_, version)
-            yield Call("replace", id_, version.token, started, now())
+            try:
+                store.replace(id_, version)
+            except LoadError:
+                yield Call("refused", id_, version.token, started, now())
+            else:
+                yield Call("replace", id_, version.token, started, now())
         else:
             yield load(store, id_)
 
@@ -127,20 +136,6 @@ def load(store: Store, id_: str) -> Call:
         return Call("load", id_, None, started, now(), error=str(exc))
     ended = now()
     return Call("load", id_, loaded.token, started, ended, whole=loaded.is_whole())
-
-
-def replace_until_removed(url: str, id_: str) -> Iterator[Call]:
-    """Replace `id_` again and again until a replace is refused; report each."""
-    store = make_store(url)
-    for number in itertools.count():
-        version = Version(f"replace {number}", 1000)
-        started = now()
-        try:
-            store.replace(id_, version)
-        except LoadError:
-            yield Call("refused", id_, None, started, now())
-            return
-        yield Call("replace", id_, version.token, started, now())
 
 
 # -- what must hold --------------------------------------------------------------------------------
@@ -233,12 +228,27 @@ class History:
     def fail(self, number: int, what: str) -> None:
         self.failures.setdefault(number, []).append(what)
 
-    def check_reads(self) -> None:
+    def check_calls(self) -> None:
+        """What each load and list returned, and which replaces were refused."""
         for child, call in self._calls(()):
             if call.op == "load":
                 self.check_load(child, call)
             elif call.op == "list":
                 self.check_list(child, call)
+            elif call.op in ("replace", "refused"):
+                self.check_replace(child, call)
+
+    def check_replace(self, child: int, call: Call) -> None:
+        assert call.id_ is not None
+        assert call.ended is not None
+        removed = self.registers[call.id_].removed
+        if call.op == "replace" and removed is not None and removed.ended is not None \
+                and removed.ended < call.started:
+            self.fail(5, f"child {child}'s replace of {call.id_} succeeded, begun after the "
+                         f"remove of it returned")
+        if call.op == "refused" and (removed is None or removed.started > call.ended):
+            self.fail(5, f"child {child}'s replace of {call.id_} raised LoadError, and no "
+                         f"remove of it had begun")
 
     def check_load(self, child: int, call: Call) -> None:
         assert call.id_ is not None
@@ -326,13 +336,14 @@ def test_processes_making_mixed_calls_at_once_lose_and_mix_up_nothing(storage: S
                    [(storage.url, writer, rng.randrange(2 ** 32))
                     for writer in range(PROCESSES)], SPAWNED)
     history = History(storage, reports)
-    history.check_reads()
+    history.check_calls()
     history.check_storage()
     history.assert_held()
     assert storage.temporaries() == set(), f"{storage}: writers that returned left files behind"
 
 
-def test_processes_replacing_the_same_ids_keep_one_whole_last_version(storage: Storage) -> None:
+def test_processes_replacing_the_same_ids_keep_one_whole_last_version_and_removed_stays_removed(
+        storage: Storage) -> None:
     seeds = seed_records(storage, SHARED_IDS)
     shared = [str(call.id_) for call in seeds]
     rng = random.Random()
@@ -340,34 +351,7 @@ def test_processes_replacing_the_same_ids_keep_one_whole_last_version(storage: S
                    [(storage.url, writer, shared, rng.randrange(2 ** 32))
                     for writer in range(PROCESSES)], ("fork",))
     history = History(storage, reports, seeds)
-    history.check_reads()
+    history.check_calls()
     history.check_storage()
     history.assert_held()
     assert storage.temporaries() == set(), f"{storage}: writers that returned left files behind"
-
-
-def test_a_replace_never_brings_back_a_removed_record(storage: Storage) -> None:
-    for _ in range(REMOVE_ROUNDS):
-        [saved] = seed_records(storage, 1)
-        assert saved.id_ is not None
-        replacer = Reporter(replace_until_removed, (storage.url, saved.id_))
-        try:
-            replacer.receive()
-            with storage.fresh() as store:
-                started = now()
-                store.remove(saved.id_)
-                removed = Call("remove", saved.id_, None, started, now())
-            while not replacer.finished:
-                replacer.receive()
-        except ChildFailed as exc:
-            raise AssertionError(f"{storage}: {exc}") from None
-        finally:
-            replacer.kill()
-        history = History(storage, [replacer.reports], [saved, removed])
-        *replaced, refused = replacer.reports
-        assert refused.op == "refused", f"{storage}: the replaces of {saved.id_} never failed"
-        late = [call for call in replaced if call.started > (removed.ended or 0)]
-        assert not late, (f"{clause(5)}\n{storage}: {late[0]} succeeded, begun after the remove "
-                          f"of {saved.id_} returned")
-        history.check_storage()
-        history.assert_held()
