@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import itertools
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -19,7 +18,6 @@ SEQUENCE_FILE = ".gc3store-sequence"
 SEQUENCE_BLOCK = 64
 _SEQUENCE_WIDTH = 20
 _TEMP_PREFIX = ".tmp-"
-_temp_numbers = itertools.count()
 
 
 class FilesystemStore(RecordStore):
@@ -183,8 +181,9 @@ class FilesystemStore(RecordStore):
 
     def _write_temporary(self, id_: Id, data: bytes) -> str:
         """Write `data` to a new temporary file beside the records and return its path."""
-        path = os.path.join(self.directory,
-                            f"{_TEMP_PREFIX}{id_}-{os.getpid()}-{next(_temp_numbers)}")
+        # random, not counted: a writer killed earlier may have left a file under the name a
+        # counter in this process (whose PID it may have had) would draw again
+        path = os.path.join(self.directory, f"{_TEMP_PREFIX}{id_}-{os.urandom(8).hex()}")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
         try:
             with open(fd, "wb", closefd=False) as stream:

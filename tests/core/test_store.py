@@ -2,8 +2,8 @@
 `FilesystemStore` alike.  Where persistence is the point, what one instance saved is read back
 through a second, freshly opened instance.
 
-The multi-process and crash clauses (2, 9, 10) are in test_processes.py; what only one backend
-does, in test_memory.py and test_filesystem.py.
+Fork is in test_processes.py, the multi-process and crash clauses (2, 9, 10) in tests/faults/;
+what only one backend does, in test_memory.py and test_filesystem.py.
 """
 
 from __future__ import annotations
