@@ -1,6 +1,7 @@
 """Fixtures of the hostile-input tests: a sandbox per generated case, a record of every path the
 code under test touches (through ``sys.addaudithook``), the hostile values the tests draw, the
-check that `make_store` raises only what it documents, and the hypothesis settings they share.
+check that `make_store` raises only what it documents, a storage of each reference store, a
+user without write permission, and the hypothesis settings the tests share.
 
 An audit hook cannot be removed, so one is installed per process, the first time it is asked
 for, and records nothing unless a recording is running.  Modules the stores import lazily
@@ -11,7 +12,9 @@ what a recording sees is the store's own doing.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import dataclasses
+import errno
 import os
 import secrets
 import shutil
@@ -397,6 +400,95 @@ def make_and_use(uri: Any, **kwargs: Any) -> str:
 
 
 @pytest.fixture(scope="session")
-def attempt() -> Callable[..., str]:
-    """``attempt(uri, **kwargs)``: `make_and_use`."""
-    return make_and_use
+def attempt_inside(recorder: Recorder) -> Callable[..., list[Touch]]:
+    """``attempt_inside(root, uri, **kwargs)``: `make_and_use`, recorded; what it touched
+    outside `root`."""
+    def attempt(root: str | Path, uri: Any, **kwargs: Any) -> list[Touch]:
+        with recorder.recording() as touches:
+            make_and_use(uri, **kwargs)
+        return outside_of(touches, root)
+
+    return attempt
+
+
+# -- a user who may not write --------------------------------------------------------------------
+
+def use_without_write_permission(drop_root: Callable[[], str | None], url: str,
+                                 id_: str) -> dict[str, Any] | str:
+    """In a child: as a user without write permission, load the record ``{"name": ...}`` of
+    `id_`, list, save, replace and remove; what each returned, or the type and message of the
+    `StoreError` it raised.  A string instead if root's privileges cannot be given up."""
+    refused = drop_root()
+    if refused is not None:
+        return refused
+    store = make_store(url)
+    outcomes: dict[str, Any] = {}
+    for name, operation in [("load", lambda: store.load(id_)["name"]), ("list", store.list),
+                            ("save", lambda: store.save({"name": "new"})),
+                            ("replace", lambda: store.replace(id_, {"name": "replaced"})),
+                            ("remove", lambda: store.remove(id_))]:
+        try:
+            outcomes[name] = operation()
+        except StoreError as exc:
+            outcomes[name] = (type(exc).__name__, str(exc))
+    return outcomes
+
+
+@pytest.fixture(scope="session")
+def without_write_permission() -> Callable[..., dict[str, Any] | str]:
+    """`use_without_write_permission`, to run in a child with the `unprivileged` fixture."""
+    return use_without_write_permission
+
+
+# -- a disk that fills up --------------------------------------------------------------------------
+
+_CLONE_NEWNS = 0x00020000
+_MS_REC, _MS_PRIVATE = 0x4000, 0x40000
+
+
+class SmallDisk:
+    """A 1 MiB tmpfs at `path`, for a child process to mount in a mount namespace of its own
+    (nobody else sees it, and it goes with the child), and to fill up."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._filler = path / "filler"
+
+    @contextlib.contextmanager
+    def mounted(self) -> Iterator[str | None]:
+        """In a child: mount the disk for the block; yields None, or why it cannot be mounted
+        (the test should then skip)."""
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.unshare(_CLONE_NEWNS) != 0 or \
+                libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None) != 0 or \
+                libc.mount(b"tmpfs", os.fsencode(self.path), b"tmpfs", 0, b"size=1m") != 0:
+            yield f"cannot mount a small disk of its own: {os.strerror(ctypes.get_errno())}"
+            return
+        try:
+            yield None
+        finally:
+            libc.umount2(os.fsencode(self.path), 0)
+
+    def fill(self) -> None:
+        """Write to the disk until no byte is left."""
+        fd = os.open(self._filler, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            while True:
+                os.write(fd, b"\0" * 4096)
+        except OSError as exc:
+            if exc.errno != errno.ENOSPC:
+                raise
+        finally:
+            os.close(fd)
+
+    def free(self) -> None:
+        """Give back the space `fill` took."""
+        os.unlink(self._filler)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> SmallDisk:
+    """A `SmallDisk` to be mounted in a child process (a real full disk, not a mock)."""
+    path = tmp_path / "disk"
+    path.mkdir()
+    return SmallDisk(path)

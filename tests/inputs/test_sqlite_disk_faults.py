@@ -3,20 +3,18 @@ raises `SaveError` saying what the disk did, keeps the earlier version, leaves a
 passes ``PRAGMA integrity_check``, and the store goes on working once the disk takes writes again.
 
 Two real faults: a file size limit (``RLIMIT_FSIZE`` in a forked child: SQLite's writes past it
-fail with ``EFBIG``, which it reports as an I/O error), and a full disk (a 1 MiB tmpfs mounted in
-a child's own mount namespace, which needs ``CAP_SYS_ADMIN``; without it the test is skipped).
+fail with ``EFBIG``, which it reports as an I/O error), and a full disk (the `small_disk` fixture:
+a tmpfs mounted in a child's own mount namespace; without the privilege to mount, a skip).
 What SQLite leaves beside the database is its own: the ``-wal`` and ``-shm`` files of WAL mode.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import errno
 import itertools
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +23,6 @@ import pytest
 from gc3store import StoreError, make_store
 
 SQLITE_OWN_FILES = {"store.db", "store.db-wal", "store.db-shm", "store.db-journal"}
-CLONE_NEWNS = 0x00020000
-MS_REC, MS_PRIVATE = 0x4000, 0x40000
 
 
 def record(name: str, size: int = 0) -> dict[str, Any]:
@@ -92,64 +88,25 @@ def test_a_write_past_the_file_size_limit_keeps_the_earlier_version(
     assert set(files) <= SQLITE_OWN_FILES
 
 
-def unshare_mounts() -> str | None:
-    """In a child: a mount namespace of its own, whose mounts nobody else sees; None, or why not."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.unshare(CLONE_NEWNS) != 0 or \
-            libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None) != 0:
-        return f"cannot have a mount namespace of its own: {os.strerror(ctypes.get_errno())}"
-    return None
-
-
-@contextlib.contextmanager
-def small_disk(mount_point: Path, size: str) -> Iterator[None]:
-    """A tmpfs of `size` at `mount_point`, in a child that called `unshare_mounts`."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.mount(b"tmpfs", os.fsencode(mount_point), b"tmpfs", 0,
-                  f"size={size}".encode()) != 0:
-        raise OSError(ctypes.get_errno(), f"cannot mount a tmpfs on {mount_point}")
-    try:
-        yield
-    finally:
-        libc.umount2(os.fsencode(mount_point), 0)
-
-
-def fill(directory: Path) -> None:
-    """Fill the file system of `directory` to the last byte."""
-    fd = os.open(directory / "filler", os.O_WRONLY | os.O_CREAT, 0o644)
-    try:
-        while True:
-            os.write(fd, b"\0" * 4096)
-    except OSError as exc:
-        if exc.errno != errno.ENOSPC:
-            raise
-    finally:
-        os.close(fd)
-
-
 def test_a_full_disk_keeps_the_earlier_version(
-        tmp_path: Path, in_child: Callable[..., Any]) -> None:
-    mount_point = tmp_path / "disk"
-    mount_point.mkdir()
-
+        small_disk: Any, in_child: Callable[..., Any]) -> None:
     def write_to_a_full_disk() -> dict[str, Any] | str:
-        refused = unshare_mounts()
-        if refused is not None:
-            return refused
-        with small_disk(mount_point, "1m"):
-            url = f"sqlite:///{mount_point}/store.db"
+        with small_disk.mounted() as refused:
+            if refused is not None:
+                return refused
+            url = f"sqlite:///{small_disk.path}/store.db"
             id_ = make_store(url).save(record("v1"))
             store = make_store(url)
             store.list()  # connected before the disk fills up
-            fill(mount_point)
+            small_disk.fill()
             outcomes: dict[str, Any] = {"connected store": attempt_writes(store, id_, 200_000),
                                         "new store": attempt_writes(make_store(url), id_, 10)}
-            os.unlink(mount_point / "filler")
+            small_disk.free()
             outcomes["save afterwards"] = store.save(record("after the full disk"))
             fresh = make_store(url)
             outcomes["fresh"] = (fresh.load(id_)["name"], sorted(fresh.list()),
                                  sorted([id_, outcomes["save afterwards"]]))
-            outcomes["database"] = check_database(mount_point / "store.db")
+            outcomes["database"] = check_database(small_disk.path / "store.db")
             return outcomes
 
     outcomes = in_child(write_to_a_full_disk)
