@@ -67,8 +67,8 @@ there is the interpreter's business (an import, a traceback's source lines)."""
 
 @dataclasses.dataclass(frozen=True)
 class Touch:
-    """One file the code under test used: the audit event, the path as resolved, and whether
-    the event could change the file."""
+    """One file the code under test used (or a host it reached): the audit event, the path as
+    resolved, and whether the event could change the file."""
 
     event: str
     path: str
@@ -76,11 +76,10 @@ class Touch:
 
 
 class Recorder:
-    """Record every `Touch` (and every address connected to) while `recording` runs."""
+    """Record every `Touch` while `recording` runs."""
 
     def __init__(self) -> None:
         self._touches: list[Touch] | None = None
-        self._addresses: list[Any] = []
         self._thread: int | None = None
 
     def hook(self, event: str, args: tuple[Any, ...]) -> None:
@@ -89,8 +88,8 @@ class Recorder:
             return
         self._touches = None  # what the hook itself does is not recorded
         try:
-            if event == "socket.connect":
-                self._addresses.append(args[1])
+            if event in ("socket.connect", "socket.getaddrinfo"):
+                touches.extend(network_touches(event, args))
             elif event in _PATH_ARGUMENTS:
                 touches.extend(self._touches_of(event, args))
         except Exception as exc:
@@ -103,18 +102,12 @@ class Recorder:
     def recording(self) -> Iterator[list[Touch]]:
         """Record what this thread touches inside the block into the list yielded."""
         touches: list[Touch] = []
-        self._addresses = []
         self._thread = threading.get_ident()
         self._touches = touches
         try:
             yield touches
         finally:
             self._touches = None
-
-    @property
-    def addresses(self) -> list[Any]:
-        """The addresses sockets were connected to in the last recording."""
-        return list(self._addresses)
 
     @staticmethod
     def _touches_of(event: str, args: tuple[Any, ...]) -> Iterator[Touch]:
@@ -128,6 +121,22 @@ class Recorder:
             path = _resolved(args[index], dir_fd, event)
             if path is not None:
                 yield Touch(event, path, writes)
+
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def network_touches(event: str, args: tuple[Any, ...]) -> list[Touch]:
+    """A socket connected to, or a host name looked up: nothing unless it leaves this machine
+    (a loopback address), or a `Touch` of a Unix socket's path, which must be in the sandbox."""
+    address = args[1] if event == "socket.connect" else args[0]
+    if isinstance(address, (str, bytes)) and event == "socket.connect":
+        return [Touch(event, os.path.realpath(os.fsdecode(address)), True)]  # a Unix socket
+    host = address[0] if isinstance(address, tuple) else address
+    host = os.fsdecode(host) if isinstance(host, bytes) else host
+    if host is None or host in LOOPBACK_HOSTS:
+        return []
+    return [Touch(event, f"<the network: {address!r}>", True)]
 
 
 def _resolved(value: Any, dir_fd: Any, event: str) -> str | None:

@@ -1,12 +1,14 @@
 """The audit-hook recorder the hostile-input tests rely on sees what it must: files opened for
 reading and writing, made, renamed and removed, directories listed, SQLite databases opened,
-wherever a symbolic link leads; and it counts only reads of the interpreter's own files as
-harmless."""
+wherever a symbolic link leads, and hosts other than this machine reached or looked up; and it
+counts only reads of the interpreter's own files as harmless."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import socket
 import sqlite3
 import sys
 from pathlib import Path
@@ -46,3 +48,24 @@ def test_nothing_is_recorded_outside_a_recording(tmp_path: Path, recorder: Any) 
         pass
     (tmp_path / "after").write_bytes(b"x")
     assert touches == []
+
+
+def test_only_hosts_of_this_machine_may_be_reached(
+        tmp_path: Path, recorder: Any, touched_outside: Any) -> None:
+    loopback = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    with recorder.recording() as touches:
+        with contextlib.suppress(OSError):
+            loopback.connect(("127.0.0.1", 1))  # nothing listens there
+        with contextlib.suppress(OSError):
+            unix.connect(str(tmp_path / "elsewhere.sock"))
+        # the events alone, as a connection or a lookup would raise them: nothing is sent
+        sys.audit("socket.connect", loopback, ("192.0.2.1", 5432))
+        sys.audit("socket.getaddrinfo", "db.example.org", 3306, 0, 0, 0)
+        sys.audit("socket.getaddrinfo", "localhost", 3306, 0, 0, 0)
+    loopback.close()
+    unix.close()
+    seen = [(touch.event, touch.path) for touch in touched_outside(touches, tmp_path / "sandbox")]
+    assert seen == [("socket.connect", str(tmp_path / "elsewhere.sock")),
+                    ("socket.connect", "<the network: ('192.0.2.1', 5432)>"),
+                    ("socket.getaddrinfo", "<the network: 'db.example.org'>")]
