@@ -432,10 +432,12 @@ def use_without_write_permission(drop_root: Callable[[], str | None], url: str,
         return refused
     store = make_store(url)
     outcomes: dict[str, Any] = {}
-    for name, operation in [("load", lambda: store.load(id_)["name"]), ("list", store.list),
-                            ("save", lambda: store.save({"name": "new"})),
-                            ("replace", lambda: store.replace(id_, {"name": "replaced"})),
-                            ("remove", lambda: store.remove(id_))]:
+    operations: list[tuple[str, Callable[[], object]]] = [
+        ("load", lambda: store.load(id_)["name"]), ("list", store.list),
+        ("save", lambda: store.save({"name": "new"})),
+        ("replace", lambda: store.replace(id_, {"name": "replaced"})),
+        ("remove", lambda: store.remove(id_))]
+    for name, operation in operations:
         try:
             outcomes[name] = operation()
         except StoreError as exc:

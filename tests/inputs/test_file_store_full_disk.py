@@ -34,7 +34,7 @@ def test_a_full_disk_leaves_the_directory_as_it_was(
     def write_to_a_full_disk() -> dict[str, Any] | str:
         with small_disk.mounted() as refused:
             if refused is not None:
-                return refused
+                return str(refused)
             directory = small_disk.path / "store"
             store = FilesystemStore(directory)
             task = Task("v1")
@@ -44,9 +44,10 @@ def test_a_full_disk_leaves_the_directory_as_it_was(
             task.name, task.changed = "v2", True
             new = Task("new")
             outcomes: dict[str, Any] = {}
-            for name, write in [("save", lambda: store.save(new)),
-                                ("resave", lambda: store.save(task)),
-                                ("replace", lambda: store.replace(id_, Task("replaced")))]:
+            writes: list[tuple[str, Callable[[], object]]] = [
+                ("save", lambda: store.save(new)), ("resave", lambda: store.save(task)),
+                ("replace", lambda: store.replace(id_, Task("replaced")))]
+            for name, write in writes:
                 try:
                     write()
                     outcomes[name] = "stored"

@@ -32,8 +32,10 @@ def record(name: str, size: int = 0) -> dict[str, Any]:
 def attempt_writes(store: Any, id_: str, size: int) -> dict[str, Any]:
     """Try a save and a replace of a record of `size` bytes; how each failed."""
     outcomes: dict[str, Any] = {}
-    for name, write in [("save", lambda: store.save(record("big save", size))),
-                        ("replace", lambda: store.replace(id_, record("big replace", size)))]:
+    writes: list[tuple[str, Callable[[], object]]] = [
+        ("save", lambda: store.save(record("big save", size))),
+        ("replace", lambda: store.replace(id_, record("big replace", size)))]
+    for name, write in writes:
         try:
             write()
             outcomes[name] = "stored"
@@ -93,7 +95,7 @@ def test_a_full_disk_keeps_the_earlier_version(
     def write_to_a_full_disk() -> dict[str, Any] | str:
         with small_disk.mounted() as refused:
             if refused is not None:
-                return refused
+                return str(refused)
             url = f"sqlite:///{small_disk.path}/store.db"
             id_ = make_store(url).save(record("v1"))
             store = make_store(url)
