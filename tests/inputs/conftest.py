@@ -75,33 +75,47 @@ class Touch:
     writes: bool
 
 
+class OutsideTheSandbox(PermissionError):
+    """A write, or a host reached, outside the sandbox: refused before it happens."""
+
+
 class Recorder:
-    """Record every `Touch` while `recording` runs."""
+    """Record every `Touch` while `recording` runs, and refuse those that would write outside
+    the sandbox or reach another host: the check that nothing outside was touched comes after
+    the call, and must not come after the damage."""
 
     def __init__(self) -> None:
         self._touches: list[Touch] | None = None
         self._thread: int | None = None
+        self._root = "/nonexistent"
 
     def hook(self, event: str, args: tuple[Any, ...]) -> None:
         touches = self._touches
         if touches is None or threading.get_ident() != self._thread:
             return
         self._touches = None  # what the hook itself does is not recorded
+        seen: list[Touch] = []
         try:
             if event in ("socket.connect", "socket.getaddrinfo"):
-                touches.extend(network_touches(event, args))
+                seen = network_touches(event, args)
             elif event in _PATH_ARGUMENTS:
-                touches.extend(self._touches_of(event, args))
+                seen = list(self._touches_of(event, args))
         except Exception as exc:
-            # never raise into the code under test; a touch that cannot be placed is a finding
-            touches.append(Touch(event, f"<cannot tell where {args!r} is: {exc!r}>", True))
+            # a touch that cannot be placed is a finding, and refused like one outside
+            seen = [Touch(event, f"<cannot tell where {args!r} is: {exc!r}>", True)]
         finally:
+            touches.extend(seen)
             self._touches = touches
+        refused = [touch for touch in outside_of(seen, self._root) if touch.writes]
+        if refused:
+            raise OutsideTheSandbox(f"{refused[0]} is outside the sandbox {self._root}")
 
     @contextlib.contextmanager
-    def recording(self) -> Iterator[list[Touch]]:
-        """Record what this thread touches inside the block into the list yielded."""
+    def recording(self, root: str | Path) -> Iterator[list[Touch]]:
+        """Record what this thread touches inside the block into the list yielded; writes and
+        connections outside `root` raise `OutsideTheSandbox` instead of happening."""
         touches: list[Touch] = []
+        self._root = os.path.realpath(root)
         self._thread = threading.get_ident()
         self._touches = touches
         try:
@@ -177,7 +191,7 @@ _recorder: Recorder | None = None
 
 @pytest.fixture(scope="session")
 def recorder() -> Recorder:
-    """The process's one audit hook; ``with recorder.recording() as touches:`` records."""
+    """The process's one audit hook; ``with recorder.recording(root) as touches:`` records."""
     global _recorder
     if _recorder is None:
         _recorder = Recorder()
@@ -298,9 +312,10 @@ def quoted(text: str) -> str:
     return quote(text, safe="/", errors="surrogateescape")
 
 
-def climbs_at_most_three(path: str) -> bool:
-    """Whether `path`, taken from the sandbox's working directory, stays inside the sandbox."""
-    return unquote(path).count("..") <= 3
+def stays_in_the_sandbox(path: str) -> bool:
+    """Whether `path`, taken from the sandbox's working directory, stays inside the sandbox,
+    also once %-escapes are decoded (SQLAlchemy decodes them in a SQLite URL's path)."""
+    return unquote(path).count("..") <= 3 and not unquote(path).startswith("/")
 
 
 class Hostile:
@@ -314,8 +329,8 @@ class Hostile:
         st.text(max_size=12), st.text(st.characters(codec="utf-8"), min_size=1, max_size=30))
     """Names: path and URL syntax, escapes, NUL, undecodable bytes, SQL, long and unicode text."""
 
-    relative_paths = st.lists(text, min_size=1, max_size=4).map("/".join).filter(
-        climbs_at_most_three).map(lambda path: path.lstrip("/") or ".")
+    relative_paths = st.lists(text, min_size=1, max_size=4).map(
+        lambda segments: "/".join(segments).lstrip("/") or ".").filter(stays_in_the_sandbox)
     """Relative paths made of `text`, that stay in the sandbox from its working directory."""
 
     wrong_values = st.one_of(
@@ -413,7 +428,7 @@ def attempt_inside(recorder: Recorder) -> Callable[..., list[Touch]]:
     """``attempt_inside(root, uri, **kwargs)``: `make_and_use`, recorded; what it touched
     outside `root`."""
     def attempt(root: str | Path, uri: Any, **kwargs: Any) -> list[Touch]:
-        with recorder.recording() as touches:
+        with recorder.recording(root) as touches:
             make_and_use(uri, **kwargs)
         return outside_of(touches, root)
 

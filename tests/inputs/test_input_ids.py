@@ -71,7 +71,7 @@ def test_a_hostile_id_is_refused_and_changes_nothing(
     id_ = data.draw(hostile_ids(list(storage.saved), hostile), label="id")
     store = storage.open()
     victim = Task("must not be stored")
-    with recorder.recording() as touches:
+    with recorder.recording(storage.root) as touches:
         outcomes = {"load": refusal(lambda: store.load(id_), id_),
                     "replace": refusal(lambda: store.replace(id_, victim), id_),
                     "remove": refusal(lambda: store.remove(id_), id_)}
