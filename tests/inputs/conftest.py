@@ -1,12 +1,14 @@
 """Fixtures of the hostile-input tests: a sandbox per generated case, a record of every path the
 code under test touches (through ``sys.addaudithook``), the hostile values the tests draw, the
 check that `make_store` raises only what it documents, a storage of each reference store, a
-user without write permission, and the hypothesis settings the tests share.
+user without write permission, a disk that fills up, and the hypothesis settings the tests share.
 
 An audit hook cannot be removed, so one is installed per process, the first time it is asked
-for, and records nothing unless a recording is running.  Modules the stores import lazily
-(SQLAlchemy's dialects, the database drivers) are imported here, before any recording, so that
-what a recording sees is the store's own doing.
+for, and does nothing unless a recording is running; a recording also refuses writes outside
+its sandbox before they happen.  SQLite's own files (``-wal``, ``-shm``) are made by C code that
+raises no audit event; opening the database does (``sqlite3.connect``).  Modules the stores
+import lazily (SQLAlchemy's dialects, the database drivers) are imported here, before any
+recording, so that what a recording sees is the store's own doing.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import sqlalchemy.dialects.sqlite.pysqlite
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+import gc3store
 from gc3store import Store, StoreError, make_store
 
 settings.register_profile(
@@ -60,7 +63,8 @@ _DIR_FD_ARGUMENT = {"os.remove": 1, "os.rmdir": 1, "os.mkdir": 2, "os.rename": 2
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 _INTERPRETER_ROOTS = tuple(sorted({os.path.realpath(path) for path in (
-    sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path) if path and os.path.isdir(path)}))
+    sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(gc3store.__file__), *sys.path)
+    if path and os.path.isdir(path)}))
 """Where Python's own modules, the installed packages and the code under test live: reading
 there is the interpreter's business (an import, a traceback's source lines)."""
 
