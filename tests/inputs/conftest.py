@@ -377,8 +377,8 @@ _URL_IGNORES = str.maketrans("", "", "\t\r\n")
 
 
 def spellings(value: Any) -> set[str]:
-    """How a message may name `value`: as given, as repr shows it, unquoted, the scheme, path or
-    database URL inside it, or, for extra fields, the name of a column."""
+    """How a message may name `value`: as given, as repr shows it, unquoted, made absolute, the
+    scheme, path or database URL inside it, or, for extra fields, the name of a column."""
     if isinstance(value, dict):
         return {repr(value), *(getattr(key, "name", repr(key)) for key in value)}
     if not isinstance(value, str):
@@ -386,6 +386,8 @@ def spellings(value: Any) -> set[str]:
     if not value:
         return {"empty"}
     forms = {value, unquote(value), value.partition("#")[0], value.partition("?")[0]}
+    if "://" not in value and "\0" not in value:
+        forms.add(os.path.abspath(value))  # a directory path, as make_store resolves it
     if "://" in value:
         # as urlsplit reads it: without tabs and line ends
         scheme, _, rest = value.translate(_URL_IGNORES).partition("://")
