@@ -28,6 +28,10 @@ CAPABILITIES: dict[str, str] = {
 }
 """The capabilities a backend may declare unsupported, each with the sentence that defines it."""
 
+CONCURRENT_CAPABILITY = "shared_between_processes"
+"""The capability whose tests run several processes on the storage at once: a backend that
+declares it unsupported may have its storage damaged by them, so they run after all others."""
+
 
 class DeclarationError(Exception):
     """A store class declares capabilities the kit does not know."""

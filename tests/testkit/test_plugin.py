@@ -272,3 +272,17 @@ def test_the_kit_runs_in_an_empty_directory(
     assert run.outcome.ret == 0, run.describe()
     run.outcome.assert_outcomes(passed=CONTRACT_TESTS - 4, skipped=4)
     assert run.verdict == "CERTIFIED", run.describe()
+
+
+def test_tests_of_processes_sharing_the_storage_run_after_all_others(
+        pytester: pytest.Pytester) -> None:
+    # a store that declares it cannot be shared has those tests run too; whatever damage they do
+    # to its storage must not fail the tests of clauses it keeps
+    recorded = pytester.inline_run("--collect-only", "-p", "no:cacheprovider",
+                                   "--store-uri=memory://order")
+    items = recorded.getcalls("pytest_collection_finish")[0].session.items
+    concurrent = [item.get_closest_marker("gc3store_requires") is not None and
+                  item.get_closest_marker("gc3store_requires").args[0] ==
+                  "shared_between_processes" for item in items]
+    assert any(concurrent)
+    assert not any(concurrent) or concurrent == sorted(concurrent)
