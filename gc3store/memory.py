@@ -48,7 +48,7 @@ class MemoryStore(RecordStore):
                  protocol: int = DEFAULT_PROTOCOL, *, durable: bool = True, create: bool = True,
                  table_name: str | None = None, extra_fields: dict[Any, Any] | None = None,
                  directory: str | None = None, secret: str | bytes | None = None) -> None:
-        if not isinstance(url, str) or not url.startswith(SCHEME):
+        if not isinstance(url, str) or url[:len(SCHEME)].lower() != SCHEME:
             raise ValueError(f"a MemoryStore URL has the form 'memory://NAME', not {url!r}")
         super().__init__(url, idfactory=idfactory, protocol=protocol, secret=secret)
         self.name = url[len(SCHEME):]

@@ -117,8 +117,12 @@ class _Statements:
     def compile(cls, table: sa.Table, extra_names: Sequence[str], dialect: Dialect) -> _Statements:
         columns = table.c
         by_id = columns.id == sa.bindparam("p_id")
-        owned = sa.and_(by_id, columns.prefix == sa.bindparam("p_prefix"),
-                        columns.data.is_not(None))
+        prefix: sa.ColumnElement[Any] = sa.bindparam("p_prefix")
+        if dialect.name in ("mysql", "mariadb"):
+            # MariaDB and MySQL compare strings in the column's collation, which ignores case
+            # and accents by default: 'DICT.5' would name the record of 'dict.5'
+            prefix = sa.collate(prefix, "utf8mb4_bin")
+        owned = sa.and_(by_id, columns.prefix == prefix, columns.data.is_not(None))
         row: dict[Any, Any] = {columns.data: sa.bindparam("v_data"),
                                columns.state: sa.bindparam("v_state")}
         for index, name in enumerate(extra_names):
@@ -517,8 +521,11 @@ class SqlStore(RecordStore):
             self._rollback()
             if isinstance(exc, StoreError) or not isinstance(exc, Exception):
                 raise
-            raise SaveError(f"cannot commit to {self.display_url} (if the connection was lost, the "
-                            f"transaction may or may not have been committed): "
+            # a server may have committed before the connection went; a SQLite file has not
+            doubt = "" if self._engine.dialect.name == "sqlite" else (
+                " (if the connection was lost, the transaction may or may not have been "
+                "committed)")
+            raise SaveError(f"cannot commit to {self.display_url}{doubt}: "
                             f"{type(exc).__name__}: {self._scrub(str(exc))}") from exc
         self._placeholders.clear()
         self._drawn.clear()
@@ -807,6 +814,8 @@ def missing_driver_error(shown: str, backend: str, driver: str, reason: str) -> 
 def _parse_url(base: str, url: str) -> URL:
     try:
         parsed = sa.make_url(base)
+        # schemes are case-insensitive (RFC 3986), SQLAlchemy's dialect names are not
+        parsed = parsed.set(drivername=parsed.drivername.lower())
     except (sa.exc.ArgumentError, ValueError) as exc:
         raise StoreError(f"malformed database URL {hide_password(url)!r}: "
                          f"{exc}; a SqlStore URL looks like 'sqlite:////var/lib/app.db' or "
@@ -851,6 +860,10 @@ def _make_engine(url: URL, shown: str, durable: bool) -> Engine:
                                   connect_args=connect_args)
     except (sa.exc.NoSuchModuleError, ImportError) as exc:
         raise missing_driver_error(shown, backend, url.get_driver_name(), str(exc)) from None
+    except (ValueError, TypeError, sa.exc.ArgumentError) as exc:
+        # the dialect reads the URL's query options: a timeout that is no number, say
+        raise StoreError(f"cannot open {shown}: {type(exc).__name__} in its options: "
+                         f"{exc}") from exc
     if backend == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_setup(durable))
     return engine
@@ -905,6 +918,9 @@ def _table_name(given: str | None, fragment: str) -> str:
 
 def _checked_extra_fields(extra_fields: ExtraFields | None) -> dict[sa.Column[Any], Accessor]:
     checked: dict[sa.Column[Any], Accessor] = {}
+    if extra_fields is not None and not isinstance(extra_fields, Mapping):
+        raise TypeError(f"extra_fields is a mapping {{sqlalchemy.Column: accessor}}, "
+                        f"not {type(extra_fields).__name__} {extra_fields!r}")
     for column, accessor in (extra_fields or {}).items():
         if not isinstance(column, sa.Column):
             raise TypeError(f"the keys of extra_fields are sqlalchemy.Column objects, "

@@ -213,6 +213,9 @@ class RecordStore(Store):
         self.protocol = protocol
         self.display_url = url if display_url is None else display_url
         factory = idfactory if idfactory is not None else IdFactory()
+        if not callable(getattr(factory, "new", None)):
+            raise TypeError(f"idfactory is an IdFactory, or any object with a new(obj) method "
+                            f"returning an ID, not {type(factory).__name__} {factory!r}")
         self.idfactory = factory.bound_to(_weakly_bound(self._next_seqno)) if isinstance(
             factory, IdFactory) else factory
         self._secret = _secret_bytes(secret)
@@ -370,6 +373,13 @@ class RecordStore(Store):
             try:
                 with self._transaction():
                     result = operation(session)
+            except StoreError:
+                self._undo(session)
+                raise
+            except Exception as exc:
+                # the storage failing to open or to end the transaction (connecting, say)
+                self._undo(session)
+                raise self._storage_error(SaveError, None, exc) from exc
             except BaseException:
                 self._undo(session)
                 raise

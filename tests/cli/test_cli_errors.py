@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from gc3store import cli, register
+
 PASSWORD = "s3cr3t-Pa55"
 UNREACHABLE = {
     "postgresql": f"postgresql+psycopg://alice:{PASSWORD}@127.0.0.1:1/nowhere#table=t",
@@ -40,12 +42,21 @@ def test_an_unknown_scheme_exits_2_naming_it(run_gc3store: Callable[..., Any],
     assert_clean_error(result, 2, "unknown store URL scheme 'bogus'", "known schemes are")
 
 
-def test_a_store_whose_constructor_refuses_the_uri_exits_2(
-        run_gc3store: Callable[..., Any]) -> None:
-    result = run_gc3store("ls", "MEMORY://upper")
+def refuse_every_url(url: str, **keywords: Any) -> Any:
+    raise ValueError(f"this constructor takes no URL, not even {url!r}")
 
-    assert_clean_error(result, 2, "cannot open the store 'MEMORY://upper'",
-                       "a MemoryStore URL has the form 'memory://NAME'")
+
+def test_a_store_whose_constructor_refuses_the_uri_exits_2(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # no reference store refuses a URL of its own scheme so: a backend's constructor may
+    register("cli-refuses", refuse_every_url)
+
+    status = cli.main(["ls", "cli-refuses://x"])
+
+    stderr = capsys.readouterr().err
+    assert status == 2
+    assert stderr == ("gc3store: error: cannot open the store 'cli-refuses://x': this "
+                      "constructor takes no URL, not even 'cli-refuses://x'\n")
 
 
 def test_a_malformed_database_url_exits_2(run_gc3store: Callable[..., Any]) -> None:
