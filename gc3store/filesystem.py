@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
+import stat
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -18,6 +20,7 @@ SEQUENCE_FILE = ".gc3store-sequence"
 SEQUENCE_BLOCK = 64
 _SEQUENCE_WIDTH = 20
 _TEMP_PREFIX = ".tmp-"
+_DROPPED_BY_URLSPLIT = ("\t", "\n", "\r")
 
 
 class FilesystemStore(RecordStore):
@@ -66,13 +69,21 @@ class FilesystemStore(RecordStore):
     @classmethod
     def from_url(cls, url: str, *args: Any, **kwargs: Any) -> FilesystemStore:
         """Open the store a ``file://`` URL names; a `directory` keyword is ignored."""
-        parts = urlsplit(url)
+        form = "a file URL has the form 'file:///absolute/path/to/directory'"
+        if any(character in url for character in _DROPPED_BY_URLSPLIT):
+            # urlsplit drops them, and the store would open another directory than the one named
+            raise StoreError(f"cannot open a FilesystemStore on {url!r}: a tab or a line end "
+                             f"in a file URL must be %-escaped (%09, %0A, %0D)")
+        try:
+            parts = urlsplit(url)
+            path = unquote(parts.path, errors="strict")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise StoreError(f"cannot open a FilesystemStore on {url!r}: {exc}; {form}") from None
         if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost") \
-                or not parts.path or parts.query or parts.fragment:
-            raise StoreError(f"cannot open a FilesystemStore on {url!r}: a file URL has the form "
-                             f"'file:///absolute/path/to/directory'")
+                or not path or parts.query or parts.fragment:
+            raise StoreError(f"cannot open a FilesystemStore on {url!r}: {form}")
         kwargs.pop("directory", None)
-        return cls(unquote(parts.path), *args, url=url, **kwargs)
+        return cls(path, *args, url=url, **kwargs)
 
     def _open_directory(self, create: bool) -> None:
         if "\0" in self.directory:
@@ -240,8 +251,21 @@ class FilesystemStore(RecordStore):
 
     def _reserve_block(self) -> int:
         """Take the next `SEQUENCE_BLOCK` numbers from the shared counter file."""
-        fd = os.open(self._sequence_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
         try:
+            # never through a link: the counter would be written wherever it points
+            fd = os.open(self._sequence_path,
+                         os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
+        except OSError as exc:
+            if exc.errno != errno.ELOOP:
+                raise
+            raise StoreError(f"the ID counter {self._sequence_path!r} of {self.display_url} is a "
+                             f"symbolic link; it must be a regular file in the store directory "
+                             f"(remove the link, and the store numbers on from its highest "
+                             f"ID)") from exc
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise StoreError(f"the ID counter {self._sequence_path!r} of {self.display_url} "
+                                 f"is not a regular file")
             fcntl.flock(fd, fcntl.LOCK_EX)
             text = os.pread(fd, _SEQUENCE_WIDTH + 1, 0)
             start = self._parse_sequence(text) if text else self._highest_seqno() + 1
