@@ -108,9 +108,10 @@ class _Statements:
     exists: _Statement
     advance_sequence: _Statement | None
     reserve: _Statement | None
-    """Reserves ``:p_count`` ID numbers and returns them (the last one, on SQLite); None where
-    a new number comes from a placeholder row instead (MariaDB, MySQL)."""
-    reserve_returns_last: bool
+    """Reserves ``:p_count`` ID numbers: returns them on PostgreSQL, moves the counter past them
+    on SQLite; None where a new number comes from a placeholder row instead (MariaDB, MySQL)."""
+    reservation_rolls_back: bool
+    """Whether a rollback takes back the reservations made in its transaction (SQLite)."""
     delete: _Statement
 
     @classmethod
@@ -144,7 +145,7 @@ class _Statements:
             exists=_Statement.compile(sa.select(columns.id).where(owned), dialect),
             advance_sequence=_advance_sequence(table, dialect),
             reserve=_reserve_numbers(table, dialect),
-            reserve_returns_last=dialect.name == "sqlite",
+            reservation_rolls_back=dialect.name == "sqlite",
             delete=_Statement.compile(table.delete().where(owned), dialect),
         )
 
@@ -190,10 +191,10 @@ def _reserve_numbers(table: sa.Table, dialect: Dialect) -> _Statement | None:
         sequence = sa.table("sqlite_sequence", sa.column("name"), sa.column("seq"))
         highest = sa.select(sa.func.coalesce(sa.func.max(table.c.id), sa.literal_column("0"))
                             ).scalar_subquery()
+        # no RETURNING, which SQLite has only since 3.35
         return _Statement.compile(
             sequence.update().where(sequence.c.name == sa.bindparam("p_table"))
-            .values(seq=sa.func.max(sequence.c.seq, highest) + count)
-            .returning(sequence.c.seq), dialect)
+            .values(seq=sa.func.max(sequence.c.seq, highest) + count), dialect)
     return None
 
 
@@ -393,7 +394,8 @@ class SqlStore(RecordStore):
         if statements.reserve is None:
             seqno = self._new_placeholder(statements)
         else:
-            seqno = next(self._reserved, None) or self._reserve_numbers(statements.reserve)
+            reserved = next(self._reserved, None)
+            seqno = self._reserve_numbers(statements) if reserved is None else reserved
             self._drawn.add(seqno)
         if self._highest_in_batch is not None:
             self._highest_in_batch = max(self._highest_in_batch, seqno)
@@ -406,7 +408,7 @@ class SqlStore(RecordStore):
             self._placeholders.add(seqno)
         return seqno
 
-    def _reserve_numbers(self, reserve: _Statement) -> int:
+    def _reserve_numbers(self, statements: _Statements) -> int:
         """Reserve the next numbers of the ID counter for this store; return the first one.
 
         A store reserves one number, then twice as many each time, up to
@@ -417,18 +419,26 @@ class SqlStore(RecordStore):
         self._reserve_count = min(2 * count, _RESERVED_NUMBERS_LIMIT)
         values = {"p_count": count, "p_table": self.table_name,
                   "p_serial_of": _quoted_on_postgresql(self.table_name)}
+        assert statements.reserve is not None
         with self._transaction():
-            rows = self._execute(reserve, values).fetchall()
-            if not rows and self._prepared().reserve_returns_last:
-                self._add_sqlite_sequence_row(0)
-                rows = self._execute(reserve, values).fetchall()
-        if self._prepared().reserve_returns_last:
-            last = int(rows[0][0])
-            numbers = list(range(last - count + 1, last + 1))
-        else:
-            numbers = sorted(int(row[0]) for row in rows)
+            if statements.reservation_rolls_back:
+                numbers = self._move_sqlite_counter(statements.reserve, values, count)
+            else:
+                numbers = sorted(int(row[0]) for row in
+                                 self._execute(statements.reserve, values).fetchall())
         self._reserved = iter(numbers[1:])
         return numbers[0]
+
+    def _move_sqlite_counter(self, reserve: _Statement, values: Mapping[str, Any],
+                             count: int) -> list[int]:
+        """Move the table's AUTOINCREMENT counter `count` numbers on; return those numbers."""
+        if self._execute(reserve, values).rowcount == 0:  # the table never had a row
+            self._add_sqlite_sequence_row(0)
+            self._execute(reserve, values)
+        assert self._cursor is not None
+        [(last,)] = self._cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = ?",
+                                         (self.table_name,)).fetchall()
+        return list(range(int(last) - count + 1, int(last) + 1))
 
     def _add_sqlite_sequence_row(self, seq: int) -> None:
         """Give the table a row in ``sqlite_sequence`` at `seq`, unless it has one."""
@@ -537,7 +547,7 @@ class SqlStore(RecordStore):
         self._created = set()
         self._placeholders.clear()
         self._drawn.clear()
-        if self._prepared().reserve_returns_last:
+        if self._prepared().reservation_rolls_back:
             # SQLite takes back a reservation made in the transaction: other stores may be
             # given those numbers now
             self._reserved = iter(())
