@@ -34,6 +34,7 @@ test: lint typecheck docs
 
 # ratios of each store's speed to raw baselines run in the same process; BENCH_ARGS=--quick
 # for a run of about a minute; the tables and plot go to benchmarks/results/
+# (BENCH_ARGS='--output docs/performance' renews the figures the documentation shows)
 bench: $(INSTALLED)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
