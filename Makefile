@@ -30,6 +30,8 @@ test: lint typecheck docs
 	rm -f .coverage .coverage.*
 	$(BIN)/coverage run -m pytest -n auto $(PYTEST_ARGS)
 	$(BIN)/coverage combine --quiet
+	@# what combine leaves are the half-written files of children the fault tests SIGKILLed
+	rm -f .coverage.*
 	$(BIN)/coverage report --fail-under=95
 
 # ratios of each store's speed to raw baselines run in the same process; BENCH_ARGS=--quick
