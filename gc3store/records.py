@@ -35,12 +35,14 @@ between `Persistable` objects load.
 from __future__ import annotations
 
 import contextvars
+import copyreg
 import hashlib
 import hmac
 import io
 import pickle
 import struct
 import sys
+import types
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -111,6 +113,10 @@ class _Pickler(pickle.Pickler):
 
 def _reduced_without_own_id(obj: Any, protocol: int, bound_to: str) -> Any:
     """``obj.__reduce_ex__(protocol)``, its state without the ID attributes naming `bound_to`."""
+    if isinstance(obj, (type, types.FunctionType)) or type(obj) in copyreg.dispatch_table:
+        # pickled as pickle pickles them: classes and functions by name, and what copyreg
+        # knows (a compiled pattern, say) by its function; none of them carries an ID
+        return NotImplemented
     reduced = obj.__reduce_ex__(protocol)
     if type(reduced) is not tuple or len(reduced) < 3:
         return reduced

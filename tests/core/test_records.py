@@ -5,8 +5,12 @@ of `Persistable` objects that lets cycles load.
 
 from __future__ import annotations
 
+import abc
+import collections
 import io
+import os
 import pickle
+import re
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -387,3 +391,13 @@ class TestOwnIdAttributes:
         loaded = MemoryStore(store.url).load(task_id)
         assert (loaded.persistent_id, loaded._id, type(loaded.persistent_id)) == (
             task_id, task_id, Id)
+
+    @pytest.mark.parametrize("obj", [collections.OrderedDict, abc.ABC, os.path.join, len,
+                                     re.compile("x+"), int | str, complex(1, 2)],
+                             ids=["class", "class with a metaclass", "function",
+                                  "built-in function", "pattern (copyreg)",
+                                  "union type (copyreg)", "complex (copyreg)"])
+    def test_what_pickle_pickles_by_name_or_through_copyreg_is_stored_as_pickle_does(
+            self, obj: Any) -> None:
+        store = MemoryStore(f"memory://by-name-{id(self)}")
+        assert MemoryStore(store.url).load(store.save(obj)) == obj
