@@ -448,9 +448,9 @@ class RecordStore(Store):
         return self._batch is not None and not self.rolls_back_batches
 
     def _journal(self, undo: Callable[[], object]) -> None:
-        if self._journaling():
-            assert self._batch is not None
-            self._batch.undo.append(undo)
+        """Remember how to undo a write; callers journal only while `_journaling()`."""
+        assert self._batch is not None
+        self._batch.undo.append(undo)
 
     def _roll_back(self, batch: _Batch) -> None:
         """Undo what a failed batch did (the backend rolled back its storage already, or not)."""
@@ -520,12 +520,7 @@ class RecordStore(Store):
         cached = self._cache.get(id_)
         if cached is not None:
             return cached
-        try:  # as _call_storage does, without its call: this is every load's path
-            data = self._read(id_)
-        except StoreError:
-            raise
-        except Exception as exc:
-            raise self._storage_error(LoadError, id_, exc) from exc
+        data = self._call_storage(LoadError, id_, self._read, id_)
         if data is None:
             raise self._unknown(id_)
         return self._decode(id_, data, self._secret)
