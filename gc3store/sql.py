@@ -143,7 +143,7 @@ class _Statements:
             update=_Statement.compile(table.update().where(owned).values(row), dialect),
             read=_Statement.compile(sa.select(columns.data).where(owned), dialect),
             exists=_Statement.compile(sa.select(columns.id).where(owned), dialect),
-            advance_sequence=_advance_sequence(table, dialect),
+            advance_sequence=_advance_sequence(dialect),
             reserve=_reserve_numbers(table, dialect),
             reservation_rolls_back=dialect.name == "sqlite",
             delete=_Statement.compile(table.delete().where(owned), dialect),
@@ -198,7 +198,7 @@ def _reserve_numbers(table: sa.Table, dialect: Dialect) -> _Statement | None:
     return None
 
 
-def _advance_sequence(table: sa.Table, dialect: Dialect) -> _Statement | None:
+def _advance_sequence(dialect: Dialect) -> _Statement | None:
     """On PostgreSQL, a statement moving the ID sequence up to ``:p_id`` if it is behind.
 
     The sequence's own next value says where it is, so numbers other sessions drew but
@@ -317,6 +317,7 @@ class SqlStore(RecordStore):
         shown = url if parsed.password is None else _shown(parsed, fragment)
         super().__init__(url, idfactory, protocol, display_url=shown, secret=secret)
         self.table_name = _table_name(table_name, fragment)
+        self._serial_of = _quoted_on_postgresql(self.table_name)  # its sequence, on PostgreSQL
         self.extra_fields = _checked_extra_fields(extra_fields)
         self.create = bool(create)
         self.durable = bool(durable)
@@ -417,8 +418,7 @@ class SqlStore(RecordStore):
         """
         count = self._reserve_count
         self._reserve_count = min(2 * count, _RESERVED_NUMBERS_LIMIT)
-        values = {"p_count": count, "p_table": self.table_name,
-                  "p_serial_of": _quoted_on_postgresql(self.table_name)}
+        values = {"p_count": count, "p_table": self.table_name, "p_serial_of": self._serial_of}
         assert statements.reserve is not None
         with self._transaction():
             if statements.reservation_rolls_back:
@@ -649,9 +649,8 @@ class SqlStore(RecordStore):
         elif inserted and statements.advance_sequence is not None:
             # PostgreSQL's sequence does not move past an explicit ID by itself (SQLite's and
             # InnoDB's counters do): without this, later saves would be given that ID again
-            serial_of = _quoted_on_postgresql(self.table_name)
             self._execute(statements.advance_sequence,
-                          {"p_id": id_.seqno, "p_serial_of": serial_of})
+                          {"p_id": id_.seqno, "p_serial_of": self._serial_of})
         return inserted
 
     def _list_statement(self, filters: Mapping[str, Any]) -> _Statement:
