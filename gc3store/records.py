@@ -43,11 +43,16 @@ import pickle
 import struct
 import sys
 import types
-import zlib
 from collections.abc import Callable
 from typing import Any
 
 from gc3store.persistable import Persistable
+
+try:
+    # the CRC-32 of zlib, computed with SIMD: ten times as fast on a record of 1 MiB
+    from isal.isal_zlib import crc32
+except ImportError:  # pragma: no cover - isal is a dependency, but not built for every platform
+    from zlib import crc32
 
 MAGIC = b"G3S"
 FORMAT_VERSION = 1
@@ -56,6 +61,8 @@ FLAG_TWO_PART = 0x01
 FLAG_SIGNED = 0x02
 KNOWN_FLAGS = FLAG_TWO_PART | FLAG_SIGNED
 TAG_SIZE = hashlib.sha256().digest_size
+_META = slice(len(MAGIC), len(MAGIC) + 3)
+"""Where the version, flags and protocol bytes are in a record."""
 _LEGACY_PICKLE_START = pickle.PROTO  # every pickle of protocol 2 or newer starts with it
 
 ID_ATTRIBUTES = ("persistent_id", "_id")
@@ -100,15 +107,29 @@ class _Pickler(pickle.Pickler):
 
     _reference: Reference
     _inline: object
-    _bound_to: str
+    _leaves_out: str
+    """The ID whose attributes the state of `_inline` leaves out, or "" to pickle it as it is."""
     _protocol: int
 
     def reducer_override(self, obj: Any) -> Any:
         if obj is self._inline:
-            return _reduced_without_own_id(obj, self._protocol, self._bound_to)
+            if not self._leaves_out:
+                return NotImplemented
+            return _reduced_without_own_id(obj, self._protocol, self._leaves_out)
         if isinstance(obj, Persistable):
             return load_reference, (self._reference(obj),)
         return NotImplemented
+
+
+def _carries_id(obj: object, id_: str) -> bool:
+    """Whether an ID attribute in the ``__dict__`` of `obj` is `id_` (there is one to leave out)."""
+    attributes = getattr(obj, "__dict__", None)
+    if type(attributes) is not dict:
+        return False
+    for name in ID_ATTRIBUTES:  # noqa: SIM110 - any() of a generator costs more, at every save
+        if attributes.get(name) == id_:
+            return True
+    return False
 
 
 def _reduced_without_own_id(obj: Any, protocol: int, bound_to: str) -> Any:
@@ -162,9 +183,9 @@ def encode(obj: object, protocol: int, reference: Reference, secret: bytes | Non
     stream.write(bytes(HEADER.size + (TAG_SIZE if secret is not None else 0)))
     flags = 0 if secret is None else FLAG_SIGNED
     pickler._reference = reference
-    pickler._bound_to = bound_to
     if parts is None:
         pickler._inline = obj
+        pickler._leaves_out = bound_to if _carries_id(obj, bound_to) else ""
         pickler.dump(obj)
     else:
         flags |= FLAG_TWO_PART
@@ -176,7 +197,7 @@ def encode(obj: object, protocol: int, reference: Reference, secret: bytes | Non
     if secret is not None:
         record[HEADER.size:HEADER.size + TAG_SIZE] = _tag(secret, bound_to, meta,
                                                           record[HEADER.size + TAG_SIZE:])
-    crc = zlib.crc32(record[HEADER.size:], zlib.crc32(meta))
+    crc = crc32(record[HEADER.size:], crc32(meta))
     HEADER.pack_into(record, 0, MAGIC, FORMAT_VERSION, flags, protocol, crc)
     del record
     data = stream.getvalue()
@@ -247,13 +268,11 @@ def decode(data: bytes, resolve: Resolve, on_created: Callable[[Any], None],
     `UntrustedRecord` when a `secret` is given and the record is not signed
     with it; in both cases before anything is unpickled.
     """
-    view = memoryview(data)
-    legacy = view[:len(MAGIC)] != MAGIC
-    payload, two_part = _checked_payload(view, secret, bound_to)
+    if data[:len(MAGIC)] != MAGIC:
+        return _decode_legacy(data, resolve, secret)
+    payload, two_part = _check_header(memoryview(data), secret, bound_to)
     token = _resolving.set(resolve)
     try:
-        if legacy:
-            return _Unpickler(io.BytesIO(data), resolve).load()
         if not two_part:
             # references in a record of ours are calls to load_reference, never persistent IDs
             return pickle.loads(payload)
@@ -279,17 +298,18 @@ def _unpickle_two_parts(unpickler: pickle.Unpickler, on_created: Callable[[Any],
     return obj
 
 
-def _checked_payload(view: memoryview, secret: bytes | None,
-                     bound_to: str) -> tuple[memoryview, bool]:
-    """The pickle inside the record `view`, and whether it is in two parts."""
-    if view[:len(MAGIC)] == MAGIC:
-        return _check_header(view, secret, bound_to)
-    if view[:1] != _LEGACY_PICKLE_START:
+def _decode_legacy(data: bytes, resolve: Resolve, secret: bytes | None) -> Any:
+    """The object in `data`, a bare pickle as GC3Pie writes them (format version 0)."""
+    if data[:1] != _LEGACY_PICKLE_START:
         raise CorruptRecord("the data is neither a gc3store record nor a GC3Pie pickle")
     if secret is not None:
         raise UntrustedRecord("the record is a bare pickle without signature (format version "
                               "0), and this store has a secret")
-    return view, False
+    token = _resolving.set(resolve)
+    try:
+        return _Unpickler(io.BytesIO(data), resolve).load()
+    finally:
+        _resolving.reset(token)
 
 
 def is_current(data: bytes, secret: bytes | None) -> bool:
@@ -304,13 +324,12 @@ def _check_header(view: memoryview, secret: bytes | None,
                   bound_to: str) -> tuple[memoryview, bool]:
     if len(view) < HEADER.size:
         raise CorruptRecord(f"the record is {len(view)} bytes long, shorter than its header")
-    _, version, flags, protocol, crc = HEADER.unpack_from(view)
+    _, version, flags, _, crc = HEADER.unpack_from(view)
     if version != FORMAT_VERSION:
         raise CorruptRecord(f"unknown record format version {version} "
                             f"(this gc3store reads versions 0 and {FORMAT_VERSION})")
-    meta = bytes((version, flags, protocol))
     body = view[HEADER.size:]
-    if zlib.crc32(body, zlib.crc32(meta)) != crc:
+    if crc32(body, crc32(view[_META])) != crc:
         raise CorruptRecord("the record's checksum does not match its contents")
     if flags & ~KNOWN_FLAGS:
         raise CorruptRecord(f"unknown record flags {flags:#04x}")
@@ -321,6 +340,7 @@ def _check_header(view: memoryview, secret: bytes | None,
     if secret is not None:
         if not signed:
             raise UntrustedRecord("the record is not signed, and this store has a secret")
+        meta = bytes(view[_META])
         if not hmac.compare_digest(bytes(body[:TAG_SIZE]), _tag(secret, bound_to, meta, payload)):
             raise UntrustedRecord("the record's signature does not match this store's secret "
                                   "and its ID (signed with another key, or for another ID)")
