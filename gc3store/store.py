@@ -28,6 +28,8 @@ from gc3store.persistable import Persistable
 
 DEFAULT_PROTOCOL = pickle.DEFAULT_PROTOCOL
 _MISSING = object()
+_CACHE_SWEEP_MINIMUM = 1024
+"""The fewest entries at which the cache of loaded objects drops those no longer alive."""
 
 _Result = TypeVar("_Result")
 
@@ -219,7 +221,11 @@ class RecordStore(Store):
         self.idfactory = factory.bound_to(_weakly_bound(self._next_seqno)) if isinstance(
             factory, IdFactory) else factory
         self._secret = _secret_bytes(secret)
-        self._cache: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
+        # weak references to the objects loaded or saved, by ID; those whose object died are
+        # dropped when the cache has doubled since the last sweep: a WeakValueDictionary's
+        # callbacks would cost more than the rest of caching a loaded object
+        self._cache: dict[str, weakref.ref[Any]] = {}
+        self._cache_sweep_at = _CACHE_SWEEP_MINIMUM
         self._batch: _Batch | None = None
         self._lock = threading.RLock()
         self._pid = os.getpid()
@@ -390,16 +396,23 @@ class RecordStore(Store):
     def _save(self, session: _SaveSession, obj: Any) -> Id:
         id_ = self._own_id(obj)
         if id_ is None:
-            id_ = self._assign_new_id(session, obj)
-            self._store_new(session, id_, self._encode(session, id_, obj), obj)
+            id_ = self._store_new_object(session, obj)
         else:
             data = self._encode(session, id_, obj)
             if not self._call_storage(SaveError, id_, self._overwrite, id_, data, obj):
                 # the record was removed meanwhile: the object gets a new ID, and is pickled
                 # again so that its references to itself name the new one
-                id_ = self._assign_new_id(session, obj)
-                self._store_new(session, id_, self._encode(session, id_, obj), obj)
+                id_ = self._store_new_object(session, obj)
         self._remember(id_, obj)
+        return id_
+
+    def _store_new_object(self, session: _SaveSession, obj: Any) -> Id:
+        """Store `obj` under a new ID, then give it that ID; return it."""
+        id_ = self._new_id(obj)
+        # pickled before it carries the ID, which its record leaves out anyway: pickling then
+        # has no ID attributes to leave out (references to `obj` take the ID from the session)
+        self._store_new(session, id_, self._encode(session, id_, obj), obj)
+        self._stamp(session, obj, id_)
         return id_
 
     def _replace(self, session: _SaveSession, id_: Id, obj: Any) -> None:
@@ -409,8 +422,8 @@ class RecordStore(Store):
         if not (self.rolls_back_operations and self._batch is None) and \
                 not self._call_storage(SaveError, id_, self._exists, id_):
             raise self._unknown(id_)
-        self._stamp(session, obj, id_)
         self._rewrite(session, id_=id_, obj=obj)
+        self._stamp(session, obj, id_)
         self._remember(id_, obj)
 
     def _rewrite(self, session: _SaveSession, *, id_: Id, obj: Any) -> None:
@@ -487,19 +500,18 @@ class RecordStore(Store):
             id_ = self._save(session, obj)
         return str(id_)
 
-    def _assign_new_id(self, session: _SaveSession, obj: Any) -> Id:
+    def _new_id(self, obj: Any) -> Id:
+        """A new ID for `obj`, from the idfactory."""
         raw = self._call_storage(SaveError, None, self.idfactory.new, obj)
         try:
-            id_ = Id.parse(raw)
+            return Id.parse(raw)
         except (TypeError, ValueError) as exc:
             raise SaveError(f"the idfactory of {self.display_url} returned {raw!r} "
                             f"for a {type(obj).__name__}: {exc}") from exc
-        self._stamp(session, obj, id_)
-        return id_
 
     def _stamp(self, session: _SaveSession, obj: Any, id_: Id) -> None:
         previous = self._own_id(obj)
-        if previous is not None and previous != id_ and self._cache.get(previous) is obj:
+        if previous is not None and previous != id_ and self._cached(previous) is obj:
             # `obj` now stands for `id_`: a load of `previous` must read its own record
             del self._cache[previous]
             session.uncached.append((previous, obj))
@@ -517,9 +529,11 @@ class RecordStore(Store):
                 self._delete(id_)
 
     def _load(self, id_: Id) -> Any:
-        cached = self._cache.get(id_)
-        if cached is not None:
-            return cached
+        reference = self._cache.get(id_)
+        if reference is not None:
+            cached = reference()
+            if cached is not None:
+                return cached
         data = self._call_storage(LoadError, id_, self._read, id_)
         if data is None:
             raise self._unknown(id_)
@@ -559,11 +573,26 @@ class RecordStore(Store):
         except (TypeError, ValueError):
             return None
 
+    def _cached(self, id_: str) -> Any:
+        """The object cached for `id_`, or None if none is cached or it is no longer alive."""
+        reference = self._cache.get(id_)
+        return None if reference is None else reference()
+
     def _remember(self, id_: Id, obj: Any) -> None:
         try:
-            self._cache[id_] = obj
+            self._cache[id_] = weakref.ref(obj)
         except TypeError:
             return  # not weakly referenceable: loaded anew each time (clause 4)
+        if len(self._cache) >= self._cache_sweep_at:
+            self._sweep_cache()
+
+    def _sweep_cache(self) -> None:
+        """Drop the entries of objects no longer alive (so that the cache stays within twice
+        the number of live ones, when it is larger than `_CACHE_SWEEP_MINIMUM`)."""
+        cache = self._cache
+        for id_ in [id_ for id_, reference in cache.items() if reference() is None]:
+            del cache[id_]
+        self._cache_sweep_at = max(_CACHE_SWEEP_MINIMUM, 2 * len(cache))
 
     def _check_fork(self) -> None:
         pid = os.getpid()

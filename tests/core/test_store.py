@@ -27,6 +27,7 @@ from gc3store import (
     Store,
     StoreError,
 )
+from gc3store.store import _CACHE_SWEEP_MINIMUM
 
 
 class Task(Persistable):
@@ -354,6 +355,14 @@ class TestClause4Loading:
         first, second = reader.load(id_), reader.load(id_)
         assert first == second == {"a": [1]}
         assert first is not second
+
+    def test_the_cache_forgets_dead_objects_and_keeps_live_ones(self, store: Any) -> None:
+        kept = [Task(f"kept-{number}") for number in range(100)]
+        kept_ids = [store.save(task) for task in kept]
+        for number in range(5 * _CACHE_SWEEP_MINIMUM):
+            store.load(store.save(Task(f"gone-{number}")))  # each dies at once
+        assert len(store._cache) < 2 * (len(kept) + _CACHE_SWEEP_MINIMUM)
+        assert all(store.load(id_) is task for id_, task in zip(kept_ids, kept, strict=True))
 
     def test_invalidate_cache_makes_load_read_the_storage(self, backend: Any) -> None:
         id_ = backend.open().save(Task("before"))

@@ -221,8 +221,8 @@ class PerInstanceCounterStore(FilesystemStore, Broken):
 class NoUnderscoreIdStore(FilesystemStore, Broken):
     """Clause 3: save() sets obj.persistent_id but not obj._id (what GC3Pie does)."""
 
-    def _assign_new_id(self, session: Any, obj: Any) -> Id:
-        id_ = super()._assign_new_id(session, obj)
+    def _store_new_object(self, session: Any, obj: Any) -> Id:
+        id_ = super()._store_new_object(session, obj)
         with contextlib.suppress(AttributeError, TypeError):
             del obj._id
         return id_
@@ -235,8 +235,8 @@ class UnstampedPlainObjectsStore(FilesystemStore, Broken):
     A plain object is then saved under a new ID each time it is saved.
     """
 
-    def _assign_new_id(self, session: Any, obj: Any) -> Id:
-        id_ = super()._assign_new_id(session, obj)
+    def _store_new_object(self, session: Any, obj: Any) -> Id:
+        id_ = super()._store_new_object(session, obj)
         if not isinstance(obj, Persistable):
             for name in ("persistent_id", "_id"):
                 with contextlib.suppress(AttributeError, TypeError):
@@ -333,7 +333,7 @@ class LoadWithoutIdStore(FilesystemStore, Broken):
     """
 
     def _load(self, id_: Id) -> Any:
-        cached = self._cache.get(id_)
+        cached = self._cached(id_)
         obj = super()._load(id_)
         if cached is None:
             with contextlib.suppress(AttributeError, TypeError):
@@ -427,10 +427,10 @@ class ReplaceKeepsCacheStore(FilesystemStore, Broken):
     """Clause 5: replace() leaves the cache alone: load() returns the old object while it lives."""
 
     def _replace(self, session: Any, id_: Id, obj: Any) -> None:
-        old = self._cache.get(id_)
+        old = self._cached(id_)
         super()._replace(session, id_, obj)
         if old is not None:
-            self._cache[id_] = old
+            self._remember(id_, old)
 
 
 @zoo("replace-returns-id", 5)
@@ -473,10 +473,10 @@ class RemoveKeepsCacheStore(FilesystemStore, Broken):
     """
 
     def remove(self, id_: str) -> None:
-        alive = self._cache.get(id_) if isinstance(id_, str) else None
+        alive = self._cached(id_) if isinstance(id_, str) else None
         super().remove(id_)
         if alive is not None:
-            self._cache[self._check_id(id_)] = alive
+            self._remember(self._check_id(id_), alive)
 
 
 @zoo("remove-unknown-quietly", 6)
