@@ -20,6 +20,7 @@ SEQUENCE_FILE = ".gc3store-sequence"
 SEQUENCE_BLOCK = 64
 _SEQUENCE_WIDTH = 20
 _TEMP_PREFIX = ".tmp-"
+_LARGEST_READ = 0x7FFFF000  # the most one read() returns on Linux; a larger record takes more
 _DROPPED_BY_URLSPLIT = ("\t", "\n", "\r")
 
 
@@ -60,6 +61,7 @@ class FilesystemStore(RecordStore):
         super().__init__(url or f"file://{quote(path)}", idfactory=idfactory, protocol=protocol,
                          secret=secret)
         self.directory = path
+        self._record_path_prefix = os.path.join(path, "")
         self.durable = durable
         self._open_directory(create)
         self._sequence_path = os.path.join(path, SEQUENCE_FILE)
@@ -110,10 +112,13 @@ class FilesystemStore(RecordStore):
 
     def _read(self, id_: Id) -> bytes | None:
         try:
-            with open(self._path(id_), "rb") as record:
-                return record.read()
+            fd = os.open(self._path(id_), os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
             return None
+        try:
+            return _read_all(fd)
+        finally:
+            os.close(fd)
 
     def _exists(self, id_: Id) -> bool:
         return os.path.isfile(self._path(id_))
@@ -188,7 +193,8 @@ class FilesystemStore(RecordStore):
     # -- files -------------------------------------------------------------
 
     def _path(self, id_: Id) -> str:
-        return os.path.join(self.directory, id_)
+        # an ID is a checked PREFIX.N, which holds no separator: no need for os.path.join
+        return self._record_path_prefix + id_
 
     def _write_temporary(self, id_: Id, data: bytes) -> str:
         """Write `data` to a new temporary file beside the records and return its path."""
@@ -292,3 +298,18 @@ class FilesystemStore(RecordStore):
 
     def _highest_seqno(self) -> int:
         return max((id_.seqno for id_ in self._ids()), default=0)
+
+
+def _read_all(fd: int) -> bytes:
+    """The contents of the file open as `fd`.
+
+    A record file is never written in place (a new one is moved over it),
+    so the size ``fstat`` gives is the whole record: one ``read`` of it
+    saves a buffered read's look for the end of the file.  A file cut
+    short meanwhile gives fewer bytes, which fail the record's checks.
+    """
+    size = os.fstat(fd).st_size
+    if size < _LARGEST_READ:
+        return os.read(fd, size)
+    with open(fd, "rb", closefd=False) as stream:
+        return stream.read()

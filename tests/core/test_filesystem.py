@@ -31,6 +31,7 @@ from gc3store import (
     Persistable,
     SaveError,
     StoreError,
+    filesystem,
     make_store,
 )
 from gc3store.filesystem import DEFAULT_DIRECTORY, SEQUENCE_BLOCK, SEQUENCE_FILE
@@ -131,6 +132,17 @@ class TestDirectory:
         store = FilesystemStore(store_dir)
         ids = {store.save(Task()) for _ in range(3)}
         assert set(os.listdir(store_dir)) == ids | {SEQUENCE_FILE}
+
+    @pytest.mark.parametrize("largest_read", [None, 0], ids=["one read", "buffered reads"])
+    def test_a_record_loads_whole_however_it_is_read(self, store_dir: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      largest_read: int | None) -> None:
+        """A record larger than one read() returns is read in several (0: every record is)."""
+        if largest_read is not None:
+            monkeypatch.setattr(filesystem, "_LARGEST_READ", largest_read)
+        payload = os.urandom(3 << 20)
+        id_ = FilesystemStore(store_dir).save(Task(payload=payload))
+        assert FilesystemStore(store_dir).load(id_).payload == payload
 
     def test_the_gc3pie_keywords_are_accepted(self, store_dir: Path) -> None:
         store = FilesystemStore(store_dir, JobIdFactory(), 3, durable=False, create=False,
