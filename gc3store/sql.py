@@ -45,7 +45,8 @@ ExtraFields = Mapping[sa.Column[Any], Accessor]
 
 _RESERVED_COLUMNS = ("id", "prefix", "data", "state")
 _ID_TYPE = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # INTEGER PRIMARY KEY: rowid
-_DATA_TYPE = sa.LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb")
+_DRIVERS_TAKING_BYTES = frozenset({"pysqlite", "psycopg", "pymysql"})
+"""DB-API drivers that store a ``bytes`` value in a binary column as it is."""
 _STATE_LENGTH = 128
 _MYSQL_DUPLICATE_ENTRY = 1062
 _MYSQL_PACKET_TOO_LARGE = 1153
@@ -54,6 +55,27 @@ _RESERVED_NUMBERS_LIMIT = 64
 """The most ID numbers a store reserves at once; it starts with one and doubles up to this."""
 
 _log = logging.getLogger("gc3store")
+
+
+class _RecordData(sa.TypeDecorator[bytes]):
+    """The column of record bytes: LargeBinary, LONGBLOB on MySQL and MariaDB.
+
+    LargeBinary wraps every value in the driver's ``Binary`` type, a call
+    per write that the drivers in `_DRIVERS_TAKING_BYTES` do not need.
+    """
+
+    impl = sa.LargeBinary
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name in ("mysql", "mariadb"):
+            return dialect.type_descriptor(mysql.LONGBLOB())
+        return dialect.type_descriptor(sa.LargeBinary())
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        if dialect.driver in _DRIVERS_TAKING_BYTES:
+            return None
+        return super().bind_processor(dialect)
 
 _inherited: list[object] = []
 """Connections this process inherited through fork: the parent still uses them, so the child
@@ -952,7 +974,7 @@ def _make_table(name: str, extra_fields: Mapping[sa.Column[Any], Accessor]) -> s
         name, sa.MetaData(),
         sa.Column("id", _ID_TYPE, primary_key=True, autoincrement=True),
         sa.Column("prefix", sa.String(200)),
-        sa.Column("data", _DATA_TYPE),
+        sa.Column("data", _RecordData()),
         sa.Column("state", sa.String(_STATE_LENGTH)),
         *(column._copy() for column in extra_fields),
         sqlite_autoincrement=True,  # AUTOINCREMENT: a removed highest number is never reused

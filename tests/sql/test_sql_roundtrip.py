@@ -11,13 +11,15 @@ another connection committed.
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy.dialects import sqlite
 
 from gc3store import IdFactory, LoadError, Persistable, SaveError
-from gc3store.sql import SqlStore
+from gc3store.sql import _DRIVERS_TAKING_BYTES, SqlStore, _RecordData
 
 OpenStore = Callable[..., SqlStore]
 
@@ -160,3 +162,16 @@ def test_load_after_invalidate_cache_sees_another_connections_replace(
     assert reader.list() == [id_]
     newer = writer.save(Task("v3"))
     assert sorted(reader.list()) == sorted([id_, newer])
+
+
+@pytest.mark.parametrize("driver", ["pysqlite", "another-driver"])
+def test_record_bytes_reach_the_driver_as_its_binary_type_unless_it_takes_bytes(
+        driver: str) -> None:
+    dialect = sqlite.dialect(dbapi=sqlite3)
+    dialect.driver = driver
+    processor = _RecordData().dialect_impl(dialect).bind_processor(dialect)
+    if driver in _DRIVERS_TAKING_BYTES:
+        assert processor is None
+    else:
+        assert processor is not None
+        assert type(processor(b"record")) is sqlite3.Binary
