@@ -203,8 +203,7 @@ class FilesystemStore(RecordStore):
         path = os.path.join(self.directory, f"{_TEMP_PREFIX}{id_}-{os.urandom(8).hex()}")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
         try:
-            with open(fd, "wb", closefd=False) as stream:
-                stream.write(data)
+            _write_all(fd, data)
             if self.durable and not self._sync_deferred:
                 os.fsync(fd)
         except BaseException:
@@ -313,3 +312,11 @@ def _read_all(fd: int) -> bytes:
         return os.read(fd, size)
     with open(fd, "rb", closefd=False) as stream:
         return stream.read()
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write all of `data` to the file open as `fd` (a write may take only part of it)."""
+    with memoryview(data) as view:
+        written = os.write(fd, view)
+        while written < len(view):
+            written += os.write(fd, view[written:])
