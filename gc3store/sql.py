@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import operator
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
@@ -116,6 +117,30 @@ class _Statement:
         return bound
 
 
+_KEY_ATTRIBUTES = {"p_id": "seqno", "p_prefix": "prefix"}
+"""The bind names that pick the record row of an ID, and the attributes of the `Id` they take."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _KeyStatement:
+    """A statement whose only values pick the record row of an ID (`_row_key`)."""
+
+    sql: str
+    bind: Callable[[Id], Sequence[Any] | Mapping[str, Any]]
+    """The values of the statement for an ID, in the form the driver takes them."""
+
+    @classmethod
+    def compile(cls, clause: sa.ClauseElement, dialect: Dialect) -> _KeyStatement:
+        statement = _Statement.compile(clause, dialect)
+        assert set(statement.names) == set(_KEY_ATTRIBUTES), statement.names
+        assert not statement.processors, statement.processors
+        if not statement.positional:
+            return cls(statement.sql, _row_key)
+        # a C getter making the tuple of values: the statements run at every load and remove
+        return cls(statement.sql,
+                   operator.attrgetter(*(_KEY_ATTRIBUTES[name] for name in statement.names)))
+
+
 @dataclasses.dataclass(frozen=True)
 class _Statements:
     """Every statement the record primitives run on one table."""
@@ -126,15 +151,15 @@ class _Statements:
     insert: _Statement
     insert_raises_on_duplicate: bool
     update: _Statement
-    read: _Statement
-    exists: _Statement
+    read: _KeyStatement
+    exists: _KeyStatement
     advance_sequence: _Statement | None
     reserve: _Statement | None
     """Reserves ``:p_count`` ID numbers: returns them on PostgreSQL, moves the counter past them
     on SQLite; None where a new number comes from a placeholder row instead (MariaDB, MySQL)."""
     reservation_rolls_back: bool
     """Whether a rollback takes back the reservations made in its transaction (SQLite)."""
-    delete: _Statement
+    delete: _KeyStatement
 
     @classmethod
     def compile(cls, table: sa.Table, extra_names: Sequence[str], dialect: Dialect) -> _Statements:
@@ -163,12 +188,12 @@ class _Statements:
                                columns.prefix: sa.bindparam("v_prefix"), **row}), dialect),
             insert_raises_on_duplicate=raises_on_duplicate,
             update=_Statement.compile(table.update().where(owned).values(row), dialect),
-            read=_Statement.compile(sa.select(columns.data).where(owned), dialect),
-            exists=_Statement.compile(sa.select(columns.id).where(owned), dialect),
+            read=_KeyStatement.compile(sa.select(columns.data).where(owned), dialect),
+            exists=_KeyStatement.compile(sa.select(columns.id).where(owned), dialect),
             advance_sequence=_advance_sequence(dialect),
             reserve=_reserve_numbers(table, dialect),
             reservation_rolls_back=dialect.name == "sqlite",
-            delete=_Statement.compile(table.delete().where(owned), dialect),
+            delete=_KeyStatement.compile(table.delete().where(owned), dialect),
         )
 
 
@@ -470,7 +495,8 @@ class SqlStore(RecordStore):
                              (self.table_name, seq, self.table_name))
 
     def _read(self, id_: Id) -> bytes | None:
-        cursor = self._execute(self._prepared().read, _row_key(id_))
+        read = self._prepared().read
+        cursor = self._run(read.sql, read.bind(id_))
         rows = cursor.fetchall()  # to the end, so that SQLite ends the statement's read snapshot
         if not rows:
             return None
@@ -478,7 +504,8 @@ class SqlStore(RecordStore):
         return data if isinstance(data, bytes) else bytes(data)
 
     def _exists(self, id_: Id) -> bool:
-        cursor = self._execute(self._prepared().exists, _row_key(id_))
+        exists = self._prepared().exists
+        cursor = self._run(exists.sql, exists.bind(id_))
         return bool(cursor.fetchall())
 
     def _create(self, id_: Id, data: bytes, obj: Any) -> bool:
@@ -509,7 +536,8 @@ class SqlStore(RecordStore):
             self._rolled_back.discard(id_)
             return False
         with self._transaction():
-            cursor = self._execute(self._prepared().delete, _row_key(id_))
+            delete = self._prepared().delete
+            cursor = self._run(delete.sql, delete.bind(id_))
             return int(cursor.rowcount) == 1
 
     def _ids(self, **filters: Any) -> Iterable[Id]:
