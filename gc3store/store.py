@@ -33,6 +33,9 @@ _CACHE_SWEEP_MINIMUM = 1024
 
 _Result = TypeVar("_Result")
 
+_NO_GROUPING = contextlib.nullcontext()
+"""The `_transaction` of a store without transactions: stateless, so one serves every call."""
+
 _open_stores: weakref.WeakSet[RecordStore] = weakref.WeakSet()
 """Every live `RecordStore`: a fork waits until none of them is in the middle of an operation."""
 
@@ -272,7 +275,7 @@ class RecordStore(Store):
 
     def _transaction(self) -> contextlib.AbstractContextManager[None]:
         """Group the primitives called by one top-level operation (default: no grouping)."""
-        return contextlib.nullcontext()
+        return _NO_GROUPING
 
     def _batch_scope(self) -> contextlib.AbstractContextManager[None]:
         """Group the operations of a `batch` (default: as one operation, `_transaction`)."""
