@@ -13,7 +13,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from gc3store.errors import SaveError, StoreError
 from gc3store.ids import Id, IdFactory
-from gc3store.store import DEFAULT_PROTOCOL, RecordStore
+from gc3store.store import DEFAULT_PROTOCOL, RecordStore, checked_flag
 
 DEFAULT_DIRECTORY = os.path.join("~", ".gc3", "jobs")
 SEQUENCE_FILE = ".gc3store-sequence"
@@ -62,8 +62,8 @@ class FilesystemStore(RecordStore):
                          secret=secret)
         self.directory = path
         self._record_path_prefix = os.path.join(path, "")
-        self.durable = durable
-        self._open_directory(create)
+        self.durable = checked_flag("durable", durable)
+        self._open_directory(checked_flag("create", create))
         self._sequence_path = os.path.join(path, SEQUENCE_FILE)
         self._block_next = self._block_end = 0
         self._sync_deferred = False

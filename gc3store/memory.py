@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from gc3store.ids import Id, IdFactory
-from gc3store.store import DEFAULT_PROTOCOL, RecordStore
+from gc3store.store import DEFAULT_PROTOCOL, RecordStore, checked_flag
 
 SCHEME = "memory://"
 
@@ -39,7 +39,8 @@ class MemoryStore(RecordStore):
     the process.  Objects are pickled on save exactly as by the other stores,
     so a later change to a saved object does not change what is stored.
     The other gc3pie constructor keywords (`table_name`, `create`,
-    `extra_fields`, `directory`, `durable`) are accepted and ignored.
+    `extra_fields`, `directory`, `durable`) are accepted and ignored (but
+    `create` and `durable` must still be True or False).
     """
 
     unsupported_capabilities: ClassVar[frozenset[str]] = frozenset({"shared_between_processes"})
@@ -51,6 +52,8 @@ class MemoryStore(RecordStore):
         if not isinstance(url, str) or url[:len(SCHEME)].lower() != SCHEME:
             raise ValueError(f"a MemoryStore URL has the form 'memory://NAME', not {url!r}")
         super().__init__(url, idfactory=idfactory, protocol=protocol, secret=secret)
+        checked_flag("durable", durable)
+        checked_flag("create", create)
         self.name = url[len(SCHEME):]
         self._space = _space(self.name)
 

@@ -28,7 +28,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from gc3store.errors import SaveError, StoreError, StoreUnavailable
 from gc3store.ids import Id, IdFactory
 from gc3store.registry import hide_password
-from gc3store.store import DEFAULT_PROTOCOL, RecordStore
+from gc3store.store import DEFAULT_PROTOCOL, RecordStore, checked_flag
 
 DEFAULT_TABLE = "store"
 SUPPORTED_BACKENDS = ("sqlite", "postgresql", "mysql", "mariadb")
@@ -363,11 +363,11 @@ class SqlStore(RecordStore):
         parsed = _parse_url(base, url)
         shown = url if parsed.password is None else _shown(parsed, fragment)
         super().__init__(url, idfactory, protocol, display_url=shown, secret=secret)
-        self.table_name = _table_name(table_name, fragment)
+        self.table_name = _table_name(table_name, fragment, shown)
         self._serial_of = _quoted_on_postgresql(self.table_name)  # its sequence, on PostgreSQL
         self.extra_fields = _checked_extra_fields(extra_fields)
-        self.create = bool(create)
-        self.durable = bool(durable)
+        self.create = checked_flag("create", create)
+        self.durable = checked_flag("durable", durable)
         self._table = _make_table(self.table_name, self.extra_fields)
         self._extra_names = tuple(column.name for column in self.extra_fields)
         self._password = parsed.password or ""
@@ -966,9 +966,12 @@ def _mysql_error_code(exc: Exception) -> int | None:
     return code if isinstance(code, int) else None
 
 
-def _table_name(given: str | None, fragment: str) -> str:
+def _table_name(given: str | None, fragment: str, shown: str) -> str:
     if given is None:
-        from_url = parse_qs(fragment).get("table")
+        from_url = parse_qs(fragment, keep_blank_values=True).get("table")
+        if from_url and not from_url[-1]:
+            raise ValueError(f"the fragment #{fragment} of {shown!r} names an empty table: give "
+                             f"#table=NAME, or no fragment for the table {DEFAULT_TABLE!r}")
         given = from_url[-1] if from_url else DEFAULT_TABLE
     if not isinstance(given, str) or not given:
         raise ValueError(f"a table name is a non-empty string, not {given!r}")

@@ -181,6 +181,16 @@ def _carry_id(obj: Any, id_: Id) -> None:
             continue  # an object without attributes (a dict, a tuple) carries no ID
 
 
+def checked_flag(keyword: str, value: object) -> bool:
+    """`value`, given for the constructor keyword `keyword`, as a bool (True, False, 1 or 0).
+
+    A string such as ``"no"`` is refused rather than taken as true.
+    """
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise TypeError(f"{keyword} is True or False, not {type(value).__name__} {value!r}")
+
+
 def _secret_bytes(secret: str | bytes | None) -> bytes | None:
     if secret is None:
         return None

@@ -124,6 +124,23 @@ class TestMakeStore:
         assert store.save(Task()).prefix == "kw"
         assert store.protocol == 3
 
+    @pytest.mark.parametrize("scheme", ["file", "memory", "sqlite"])
+    @pytest.mark.parametrize("keyword", ["create", "durable"])
+    @pytest.mark.parametrize("value", ["no", "", None, 2, 0.0])
+    def test_a_flag_that_is_not_true_or_false_is_a_type_error_naming_it(
+            self, tmp_path: Path, scheme: str, keyword: str, value: Any) -> None:
+        uri = {"file": f"file://{tmp_path}/store", "memory": "memory://flags",
+               "sqlite": f"sqlite:///{tmp_path}/store.db"}[scheme]
+        with pytest.raises(TypeError, match=rf"{keyword} is True or False, not .*{value!r}"):
+            make_store(uri, **{keyword: value})
+        assert not (tmp_path / "store").exists()
+
+    @pytest.mark.parametrize("scheme", ["file", "sqlite"])
+    def test_flags_of_one_or_zero_are_true_or_false(self, tmp_path: Path, scheme: str) -> None:
+        uri = f"file://{tmp_path}/store" if scheme == "file" else f"sqlite:///{tmp_path}/s.db"
+        assert make_store(uri, create=1, durable=0).durable is False
+        assert make_store(uri, create=0, durable=1).durable is True
+
     @pytest.mark.parametrize("scheme", ["file", "memory"])
     def test_an_unknown_keyword_is_a_type_error_naming_it(self, tmp_path: Path,
                                                           scheme: str) -> None:
