@@ -54,6 +54,14 @@ def test_table_name_argument_wins_over_the_fragment(tmp_path: Path) -> None:
     assert SqlStore(f"sqlite:///{tmp_path}/a.db").table_name == "store"
 
 
+@pytest.mark.parametrize("fragment", ["table=", "table=jobs&table="])
+def test_an_empty_table_in_the_fragment_is_a_value_error_naming_it(tmp_path: Path,
+                                                                   fragment: str) -> None:
+    url = f"sqlite:///{tmp_path}/a.db#{fragment}"
+    with pytest.raises(ValueError, match=rf"#{fragment} of '{url}' names an empty table"):
+        SqlStore(url)
+
+
 def test_nothing_connects_before_the_first_operation(tmp_path: Path) -> None:
     database = tmp_path / "not" / "yet" / "there.db"
     store = SqlStore(f"sqlite:///{database}")
