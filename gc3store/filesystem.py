@@ -111,12 +111,14 @@ class FilesystemStore(RecordStore):
         return seqno
 
     def _read(self, id_: Id) -> bytes | None:
+        path = self._path(id_)
         try:
-            fd = os.open(self._path(id_), os.O_RDONLY | os.O_CLOEXEC)
+            # O_NONBLOCK: a FIFO put in place of a record would block the open until a writer came
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
         except FileNotFoundError:
             return None
         try:
-            return _read_all(fd)
+            return _read_record(fd, path)
         finally:
             os.close(fd)
 
@@ -223,7 +225,7 @@ class FilesystemStore(RecordStore):
         path = self._path(id_)
         while True:
             try:
-                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
             except FileNotFoundError:
                 yield False
                 return
@@ -299,15 +301,18 @@ class FilesystemStore(RecordStore):
         return max((id_.seqno for id_ in self._ids()), default=0)
 
 
-def _read_all(fd: int) -> bytes:
-    """The contents of the file open as `fd`.
+def _read_record(fd: int, path: str) -> bytes:
+    """The contents of the record file open as `fd`, which must be a regular file.
 
     A record file is never written in place (a new one is moved over it),
     so the size ``fstat`` gives is the whole record: one ``read`` of it
     saves a buffered read's look for the end of the file.  A file cut
     short meanwhile gives fewer bytes, which fail the record's checks.
     """
-    size = os.fstat(fd).st_size
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode):
+        raise OSError(errno.EINVAL, "not a regular file, as a record is", path)
+    size = status.st_size
     if size < _LARGEST_READ:
         return os.read(fd, size)
     with open(fd, "rb", closefd=False) as stream:

@@ -15,6 +15,7 @@ import os
 import pickle
 import shutil
 import stat
+import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -143,6 +144,30 @@ class TestDirectory:
         payload = os.urandom(3 << 20)
         id_ = FilesystemStore(store_dir).save(Task(payload=payload))
         assert FilesystemStore(store_dir).load(id_).payload == payload
+
+    @pytest.mark.parametrize("make", [os.mkfifo, os.mkdir], ids=["fifo", "directory"])
+    def test_something_not_a_file_in_place_of_a_record_is_a_load_error_at_once(
+            self, store_dir: Path, make: Callable[[Path], None]) -> None:
+        store = FilesystemStore(store_dir)
+        make(store_dir / "Task.77")
+        outcome: list[BaseException] = []
+
+        def load() -> None:
+            try:
+                store.load("Task.77")
+            except BaseException as exc:
+                outcome.append(exc)
+
+        loader = threading.Thread(target=load, daemon=True)
+        loader.start()
+        loader.join(timeout=10)
+        if loader.is_alive():  # blocked opening the FIFO: a writer lets it go
+            os.close(os.open(store_dir / "Task.77", os.O_WRONLY | os.O_NONBLOCK))
+            pytest.fail("load() blocked on a FIFO in place of a record")
+        [error] = outcome
+        assert isinstance(error, LoadError)
+        assert "'Task.77'" in str(error)
+        assert "not a regular file" in str(error)
 
     def test_the_gc3pie_keywords_are_accepted(self, store_dir: Path) -> None:
         store = FilesystemStore(store_dir, JobIdFactory(), 3, durable=False, create=False,
