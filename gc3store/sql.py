@@ -168,8 +168,10 @@ class _Statements:
         prefix: sa.ColumnElement[Any] = sa.bindparam("p_prefix")
         if dialect.name in ("mysql", "mariadb"):
             # MariaDB and MySQL compare strings in the column's collation, which ignores case
-            # and accents by default: 'DICT.5' would name the record of 'dict.5'
-            prefix = sa.collate(prefix, "utf8mb4_bin")
+            # and accents by default: 'DICT.5' would name the record of 'dict.5'.  The value is
+            # converted to utf8mb4 first: a connection in another character set (?charset=latin1)
+            # would make its collation utf8mb4_bin invalid
+            prefix = sa.collate(sa.cast(prefix, mysql.CHAR(charset="utf8mb4")), "utf8mb4_bin")
         owned = sa.and_(by_id, columns.prefix == prefix, columns.data.is_not(None))
         row: dict[Any, Any] = {columns.data: sa.bindparam("v_data"),
                                columns.state: sa.bindparam("v_state")}

@@ -1,9 +1,11 @@
-"""What only a database server does: drop connections, and (MariaDB) limit packet sizes.
+"""What only a database server does: drop connections, and (MariaDB) limit packet sizes and
+compare strings in a collation and a character set of their own.
 
 Clauses: after the server drops the store's connection (as a restart does),
 the next operation, read or write, succeeds on a new connection; on
 MariaDB/MySQL a record over ``max_allowed_packet`` is refused with a
-`StoreError` naming the limit and how to raise it, and nothing is stored.
+`StoreError` naming the limit and how to raise it, and nothing is stored; on
+MariaDB/MySQL, IDs are compared exactly over a connection in any character set.
 The connection is dropped by killing its server session from a connection
 of the test's own; the server's global settings are only read.
 """
@@ -16,7 +18,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from gc3store import StoreError
+from gc3store import LoadError, StoreError
 from gc3store.sql import SqlStore
 
 SERVERS = ["postgresql", "mysql"]
@@ -81,3 +83,28 @@ def test_a_record_over_max_allowed_packet_is_refused_naming_the_limit(
     assert open_store().list() == []
     id_ = store.save({"payload": b"small"})
     assert open_store().load(id_) == {"payload": b"small"}
+
+
+@pytest.mark.parametrize("backend", ["mysql"])
+@pytest.mark.parametrize("charset", ["latin1", "utf8", "utf8mb4"])
+def test_ids_are_compared_exactly_over_a_connection_in_any_character_set(
+        database: Any, db_table: str, charset: str) -> None:
+    """MariaDB: the exact comparison of prefixes holds whatever the connection's charset."""
+    base, _, fragment = database.url(db_table).partition("#")
+    url = f"{base}{'&' if '?' in base else '?'}charset={charset}#{fragment}"
+    store = SqlStore(url)
+    try:
+        plain, accented = store.save({"name": "plain"}), store.save(Tâche())
+        reader = SqlStore(url)
+        assert reader.load(plain) == {"name": "plain"}
+        assert type(reader.load(accented)) is Tâche
+        assert sorted(reader.list()) == sorted([plain, accented])
+        with pytest.raises(LoadError):
+            reader.load(plain.upper())
+        reader.close()
+    finally:
+        store.close()
+
+
+class Tâche:
+    """A class whose name, the prefix of its IDs, is not ASCII (but is in latin1)."""
