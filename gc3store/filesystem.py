@@ -7,6 +7,7 @@ import errno
 import fcntl
 import os
 import stat
+import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -20,6 +21,8 @@ SEQUENCE_FILE = ".gc3store-sequence"
 SEQUENCE_BLOCK = 64
 _SEQUENCE_WIDTH = 20
 _TEMP_PREFIX = ".tmp-"
+ABANDONED_AFTER_S = 60.0
+"""How long a temporary file no writer holds must have stayed unchanged before `list` removes it."""
 _LARGEST_READ = 0x7FFFF000  # the most one read() returns on Linux; a larger record takes more
 _DROPPED_BY_URLSPLIT = ("\t", "\n", "\r")
 
@@ -30,7 +33,9 @@ class FilesystemStore(RecordStore):
     ``file:///path/to/dir`` (or a plain path given to `make_store`) opens one.
     Records are written to a temporary file and moved into place, so a
     reader sees either the old record or the new one, never a mix, and a
-    process killed while saving leaves no torn record.  A new record is
+    process killed while saving leaves no torn record; `list` removes the
+    temporary files of writers that are gone (no process holds the file's
+    lock, and it has not changed for `ABANDONED_AFTER_S`).  A new record is
     linked into place without replacing anything, so a record is never
     overwritten by a save that was meant to create one.
 
@@ -168,6 +173,8 @@ class FilesystemStore(RecordStore):
         with os.scandir(self.directory) as entries:
             for entry in entries:
                 if entry.name.startswith("."):
+                    if entry.name.startswith(_TEMP_PREFIX):
+                        _remove_if_abandoned(entry.path)
                     continue
                 with contextlib.suppress(ValueError):
                     ids.append(Id.parse(entry.name))
@@ -205,6 +212,8 @@ class FilesystemStore(RecordStore):
         path = os.path.join(self.directory, f"{_TEMP_PREFIX}{id_}-{os.urandom(8).hex()}")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
         try:
+            # held until the file is closed: `list` removes the temporary files no writer holds
+            fcntl.flock(fd, fcntl.LOCK_EX)
             _write_all(fd, data)
             if self.durable and not self._sync_deferred:
                 os.fsync(fd)
@@ -325,3 +334,27 @@ def _write_all(fd: int, data: bytes) -> None:
         written = os.write(fd, view)
         while written < len(view):
             written += os.write(fd, view[written:])
+
+
+def _remove_if_abandoned(path: str) -> None:
+    """Remove the temporary file `path` if the writer that made it is gone.
+
+    It is gone when no process holds the file's lock (a writer holds it from
+    just after creating the file until it closes it) and the file has not
+    changed for `ABANDONED_AFTER_S`, which covers the moment between creating
+    the file and locking it, and between closing it and moving it into place.
+    A file that cannot be opened or removed (a read-only directory) is left.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError:
+        return
+    try:
+        if time.time() - os.fstat(fd).st_mtime < ABANDONED_AFTER_S:
+            return
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.unlink(path)
+    except OSError:
+        return  # a writer holds it, another list() removed it first, or it cannot be removed
+    finally:
+        os.close(fd)

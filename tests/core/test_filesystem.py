@@ -169,6 +169,26 @@ class TestDirectory:
         assert "'Task.77'" in str(error)
         assert "not a regular file" in str(error)
 
+    def test_list_removes_the_temporary_files_of_writers_that_are_gone(self,
+                                                                        store_dir: Path) -> None:
+        store = FilesystemStore(store_dir)
+        id_ = store.save(Task())
+        stale = time.time() - filesystem.ABANDONED_AFTER_S - 1
+        names = {kind: f".tmp-{id_}-{kind}" for kind in ("abandoned", "fresh", "held")}
+        for kind, name in names.items():
+            (store_dir / name).write_bytes(b"half a record")
+            if kind != "fresh":
+                os.utime(store_dir / name, (stale, stale))
+        held = os.open(store_dir / names["held"], os.O_RDONLY)
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX)  # as a writer still writing holds it
+            assert store.list() == [id_]
+            assert set(temporaries(store_dir)) == {names["fresh"], names["held"]}
+        finally:
+            os.close(held)
+        assert store.list() == [id_]
+        assert temporaries(store_dir) == [names["fresh"]]
+
     def test_the_gc3pie_keywords_are_accepted(self, store_dir: Path) -> None:
         store = FilesystemStore(store_dir, JobIdFactory(), 3, durable=False, create=False,
                                 table_name="ignored", extra_fields={})
@@ -392,7 +412,7 @@ def use_read_only_store(drop_root: Callable[[], str | None], directory: Path, id
     if os.access(directory, os.W_OK):
         return "the directory is still writable"
     store = FilesystemStore(directory)
-    outcomes: dict[str, Any] = {"load": store.load(id_).name}
+    outcomes: dict[str, Any] = {"load": store.load(id_).name, "list": store.list()}
     for name, operation in [("save", lambda: store.save(Task())),
                             ("replace", lambda: store.replace(id_, Task("replaced"))),
                             ("remove", lambda: store.remove(id_))]:
@@ -410,13 +430,17 @@ def test_a_read_only_directory_loads_but_refuses_changes(
         counter_writable: bool) -> None:
     directory = reachable_dir / "store"
     id_ = FilesystemStore(directory).save(Task("readable"))
+    abandoned = directory / f".tmp-{id_}-abandoned"  # list() would remove it, if it could
+    abandoned.write_bytes(b"half a record")
+    stale = time.time() - filesystem.ABANDONED_AFTER_S - 1
+    os.utime(abandoned, (stale, stale))
     before = snapshot(directory)
     (directory / SEQUENCE_FILE).chmod(0o666 if counter_writable else 0o644)
     directory.chmod(0o555)
     outcomes = in_child(use_read_only_store, unprivileged, directory, id_)
     if isinstance(outcomes, str):
         pytest.skip(outcomes)
-    assert outcomes == {"load": "readable", "save": ("SaveError", errno.EACCES),
+    assert outcomes == {"load": "readable", "list": [id_], "save": ("SaveError", errno.EACCES),
                         "replace": ("SaveError", errno.EACCES),
                         "remove": ("StoreError", errno.EACCES)}
     assert snapshot(directory) == before

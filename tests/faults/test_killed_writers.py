@@ -5,8 +5,9 @@ What must hold: every ID a killed writer was told was saved, and not told was re
 whole, as the version last acknowledged or as the one whose call the kill cut short, never an
 older one; an ID told removed never loads again (IDs are never reused); `list()` holds exactly
 the IDs that load; and nothing else is left behind: no stray record, no row without a record.
-The file store's temporary files (``.tmp-...``) of writers killed in the middle of a write stay
-in the directory (the store does not clean them up) and are never listed or loaded.
+The file store's temporary files (``.tmp-...``) of writers killed in the middle of a write are
+never listed or loaded, and `list()` removes them once they are abandoned (no writer holds them,
+and they have not changed for `ABANDONED_AFTER_S`, made 0 here).
 
 After each kill, a freshly opened store must list exactly the live IDs and load every ID the
 killed writer touched as it should; after the last kill, every ID ever saved is loaded, and the
@@ -28,9 +29,10 @@ import random
 import time
 from collections.abc import Iterator
 
+import pytest
 from fault_harness import Call, ChildFailed, Reporter, Storage, Version, load_token, now
 
-from gc3store import LoadError, RecordStore, make_store
+from gc3store import LoadError, RecordStore, filesystem, make_store
 from gc3store_testkit.clauses import clause
 
 KILLS = {"file": 200, "sqlite": 200, "postgresql": 25, "mysql": 25}
@@ -179,7 +181,8 @@ class Acknowledged:
                         f"acknowledged")
 
 
-def test_a_writer_killed_at_random_moments_loses_and_tears_nothing(storage: Storage) -> None:
+def test_a_writer_killed_at_random_moments_loses_and_tears_nothing(
+        storage: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random()
     told = Acknowledged(storage)
     for round_ in range(KILLS[storage.kind]):
@@ -201,3 +204,8 @@ def test_a_writer_killed_at_random_moments_loses_and_tears_nothing(storage: Stor
     raw = storage.raw_ids()
     assert raw == listed, told.fail(
         10, f"the storage holds {sorted(raw - listed)}, which the store does not list")
+    if storage.kind == "file":
+        monkeypatch.setattr(filesystem, "ABANDONED_AFTER_S", 0.0)  # every writer is dead now
+        with storage.fresh() as store:
+            store.list()
+        assert storage.temporaries() == set(), "list() left temporary files of killed writers"
