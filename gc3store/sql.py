@@ -655,7 +655,11 @@ class SqlStore(RecordStore):
         cursor = self._cursor
         if cursor is not None:
             try:
-                _run_on(cursor, sql, parameters)
+                # _run_on, inlined: every load and save runs this
+                if parameters is None:
+                    cursor.execute(sql)
+                else:
+                    cursor.execute(sql, parameters)
                 return cursor
             except Exception as exc:
                 if not self._is_disconnect(exc, cursor):
