@@ -28,7 +28,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from gc3store.errors import SaveError, StoreError, StoreUnavailable
 from gc3store.ids import Id, IdFactory
 from gc3store.registry import hide_password
-from gc3store.store import DEFAULT_PROTOCOL, RecordStore, checked_flag
+from gc3store.store import DEFAULT_PROTOCOL, NO_GROUPING, RecordStore, checked_flag
 
 DEFAULT_TABLE = "store"
 SUPPORTED_BACKENDS = ("sqlite", "postgresql", "mysql", "mariadb")
@@ -550,6 +550,8 @@ class SqlStore(RecordStore):
         return [Id(prefix, int(seqno)) for prefix, seqno in rows]
 
     def _transaction(self) -> contextlib.AbstractContextManager[None]:
+        if self._depth:
+            return NO_GROUPING  # inside a transaction already, which begins and ends it
         return _Transaction(self)  # made anew each time: a store referring to itself lingers
 
     def _after_fork(self) -> None:

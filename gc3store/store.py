@@ -33,7 +33,7 @@ _CACHE_SWEEP_MINIMUM = 1024
 
 _Result = TypeVar("_Result")
 
-_NO_GROUPING = contextlib.nullcontext()
+NO_GROUPING = contextlib.nullcontext()
 """The `_transaction` of a store without transactions: stateless, so one serves every call."""
 
 _open_stores: weakref.WeakSet[RecordStore] = weakref.WeakSet()
@@ -290,7 +290,7 @@ class RecordStore(Store):
 
     def _transaction(self) -> contextlib.AbstractContextManager[None]:
         """Group the primitives called by one top-level operation (default: no grouping)."""
-        return _NO_GROUPING
+        return NO_GROUPING
 
     def _batch_scope(self) -> contextlib.AbstractContextManager[None]:
         """Group the operations of a `batch` (default: as one operation, `_transaction`)."""
