@@ -356,6 +356,7 @@ class TestClause4Loading:
         assert first == second == {"a": [1]}
         assert first is not second
 
+    @pytest.mark.parametrize("backend", ["memory"], indirect=True)  # the engine's; fast in memory
     def test_the_cache_forgets_dead_objects_and_keeps_live_ones(self, store: Any) -> None:
         kept = [Task(f"kept-{number}") for number in range(100)]
         kept_ids = [store.save(task) for task in kept]
