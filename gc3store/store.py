@@ -547,11 +547,9 @@ class RecordStore(Store):
                 self._delete(id_)
 
     def _load(self, id_: Id) -> Any:
-        reference = self._cache.get(id_)
-        if reference is not None:
-            cached = reference()
-            if cached is not None:
-                return cached
+        cached = self._cached(id_)
+        if cached is not None:
+            return cached
         data = self._call_storage(LoadError, id_, self._read, id_)
         if data is None:
             raise self._unknown(id_)
