@@ -176,6 +176,8 @@ class FilesystemStore(RecordStore):
                     if entry.name.startswith(_TEMP_PREFIX):
                         _remove_if_abandoned(entry.path)
                     continue
+                if not entry.is_file():  # a FIFO or a directory named like an ID never loads
+                    continue
                 with contextlib.suppress(ValueError):
                     ids.append(Id.parse(entry.name))
         return ids

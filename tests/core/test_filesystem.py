@@ -150,6 +150,7 @@ class TestDirectory:
             self, store_dir: Path, make: Callable[[Path], None]) -> None:
         store = FilesystemStore(store_dir)
         make(store_dir / "Task.77")
+        assert store.list() == []  # list() and load() agree: it is no record
         outcome: list[BaseException] = []
 
         def load() -> None:
