@@ -276,30 +276,26 @@ def _insert_new(table: sa.Table, dialect: Dialect) -> tuple[Any, bool]:
 
 
 class _Transaction:
-    """The re-entrant write transaction of a `SqlStore`: only the outermost level commits."""
+    """The write transaction of a `SqlStore`, begun on entry and committed (or rolled back) on
+    exit; `SqlStore._transaction` makes one only outside a transaction, which it then joins."""
 
     def __init__(self, store: SqlStore) -> None:
         self._store = store
 
     def __enter__(self) -> None:
-        store = self._store
-        if store._depth == 0:
-            store._begin()
-        store._depth += 1
+        self._store._begin()
+        self._store._in_transaction = True
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  traceback: TracebackType | None) -> None:
         store = self._store
-        if store._depth > 1:
-            store._depth -= 1
-            return
         try:
             if kind is None:
                 store._commit()
             else:
                 store._rollback()
         finally:
-            store._depth = 0
+            store._in_transaction = False
 
 
 class SqlStore(RecordStore):
@@ -380,7 +376,7 @@ class SqlStore(RecordStore):
         self._connection: PoolProxiedConnection | None = None
         self._cursor: DBAPICursor | None = None
         self._max_packet: int | None = None
-        self._depth = 0
+        self._in_transaction = False
         self._placeholders: set[int] = set()
         self._reserved: Iterator[int] = iter(())
         self._reserve_count = 1
@@ -429,7 +425,7 @@ class SqlStore(RecordStore):
         """Close this process's connection and the engine's pool; the next operation reconnects."""
         with self._lock:
             self._check_fork()
-            if self._depth:
+            if self._in_transaction:
                 raise StoreError(f"cannot close {self.display_url} in the middle of a transaction")
             connection, self._connection, self._cursor = self._connection, None, None
             if connection is not None:
@@ -550,7 +546,7 @@ class SqlStore(RecordStore):
         return [Id(prefix, int(seqno)) for prefix, seqno in rows]
 
     def _transaction(self) -> contextlib.AbstractContextManager[None]:
-        if self._depth:
+        if self._in_transaction:
             return NO_GROUPING  # inside a transaction already, which begins and ends it
         return _Transaction(self)  # made anew each time: a store referring to itself lingers
 
@@ -560,7 +556,7 @@ class SqlStore(RecordStore):
             with contextlib.suppress(Exception):
                 self._connection.detach()  # so that the pool never resets it for the parent
         self._connection = self._cursor = None
-        self._depth = 0
+        self._in_transaction = False
         self._reserved = iter(())  # the parent hands them out: a child reserves its own
         self._drawn.clear()
         self._placeholders.clear()
@@ -657,17 +653,13 @@ class SqlStore(RecordStore):
         cursor = self._cursor
         if cursor is not None:
             try:
-                # _run_on, inlined: every load and save runs this
-                if parameters is None:
-                    cursor.execute(sql)
-                else:
-                    cursor.execute(sql, parameters)
+                _run_on(cursor, sql, parameters)
                 return cursor
             except Exception as exc:
                 if not self._is_disconnect(exc, cursor):
                     raise
                 self._drop_connection()
-                if self._depth:
+                if self._in_transaction:
                     raise StoreUnavailable(
                         f"lost the connection to {self.display_url} in the middle of a "
                         f"transaction, "
@@ -741,7 +733,7 @@ class SqlStore(RecordStore):
 
     def _connect(self) -> DBAPICursor:
         """Open this process's connection, preparing the table the first time."""
-        if self._depth:
+        if self._in_transaction:
             raise StoreUnavailable(f"the connection to {self.display_url} was lost in the "
                                    f"middle of "
                                    f"a transaction, which was rolled back")

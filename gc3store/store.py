@@ -174,16 +174,11 @@ class _Batch:
 
 def _carry_id(obj: Any, id_: Id) -> None:
     """Set the ID attributes of a loaded object, where it takes attributes."""
-    try:
-        # records.ID_ATTRIBUTES, assigned as attributes: at every load, a loop of setattr() calls
-        # costs more than the rest of what the engine adds to unpickling
-        obj.persistent_id = obj._id = id_
-    except (AttributeError, TypeError):
-        for name in records.ID_ATTRIBUTES:  # one at a time: an object may take one but not both
-            try:
-                setattr(obj, name, id_)
-            except (AttributeError, TypeError):
-                continue  # an object without attributes (a dict, a tuple) carries no ID
+    for name in records.ID_ATTRIBUTES:
+        try:
+            setattr(obj, name, id_)
+        except (AttributeError, TypeError):
+            continue  # an object without attributes (a dict, a tuple) carries no ID
 
 
 def checked_flag(keyword: str, value: object) -> bool:
