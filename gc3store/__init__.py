@@ -15,7 +15,7 @@ from gc3store.filesystem import FilesystemStore
 from gc3store.ids import Id, IdFactory, JobIdFactory
 from gc3store.memory import MemoryStore
 from gc3store.persistable import Persistable
-from gc3store.registry import make_store, register
+from gc3store.registry import known_schemes, make_store, register
 from gc3store.store import DEFAULT_PROTOCOL, RecordStore, Store
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreUnavailable",
+    "known_schemes",
     "make_store",
     "register",
 ]

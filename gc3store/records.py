@@ -376,3 +376,16 @@ def _extend(obj: Any, items: list[Any]) -> None:
         return
     for item in items:
         obj.append(item)
+
+
+DAMAGE_POSITIONS = ("start", "middle", "end")
+
+
+def flip_byte(data: bytes, where: str) -> bytes:
+    """`data` with one byte inverted, at its ``start``, ``middle`` or ``end`` (for damage tests)."""
+    if where not in DAMAGE_POSITIONS:
+        raise ValueError(f"where is one of {DAMAGE_POSITIONS}, not {where!r}")
+    if not data:
+        return b"\xff"
+    index = {"start": 0, "middle": len(data) // 2, "end": len(data) - 1}[where]
+    return data[:index] + bytes((data[index] ^ 0xFF,)) + data[index + 1:]

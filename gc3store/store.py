@@ -36,6 +36,10 @@ _Result = TypeVar("_Result")
 NO_GROUPING = contextlib.nullcontext()
 """The `_transaction` of a store without transactions: stateless, so one serves every call."""
 
+_EXTENSIONS = frozenset({"batch", "integrity", "changed_flag"})
+_DURABLE_EXTENSIONS = _EXTENSIONS | {"durability"}
+"""The test kit's extensions every `RecordStore` offers, and those of one that flushes to disk."""
+
 _open_stores: weakref.WeakSet[RecordStore] = weakref.WeakSet()
 """Every live `RecordStore`: a fork waits until none of them is in the middle of an operation."""
 
@@ -218,6 +222,10 @@ class RecordStore(Store):
     """Whether `_transaction` itself undoes every write of an operation that fails (a database
     transaction); otherwise the engine deletes the records a failed save created."""
 
+    flushes_to_disk: bool = False
+    """Whether every operation has flushed what it wrote to disk before it returns: such a store
+    offers the test kit's ``durability`` extension."""
+
     def __init__(self, url: str | None, idfactory: IdFactory | None = None,
                  protocol: int = DEFAULT_PROTOCOL, *, display_url: str | None = None,
                  secret: str | bytes | None = None) -> None:
@@ -325,6 +333,27 @@ class RecordStore(Store):
             self._check_fork()
             with self._storage_errors(StoreError, None):
                 return list(self._ids(**filters))
+
+    @property
+    def offered_extensions(self) -> frozenset[str]:
+        """The test kit's extensions this store offers (see ``docs/certify.md``)."""
+        return _DURABLE_EXTENSIONS if self.flushes_to_disk else _EXTENSIONS
+
+    def damage_record(self, id_: str, where: str) -> None:
+        """Invert one byte of the stored record of `id_`, at its ``start``, ``middle`` or ``end``.
+
+        The test kit calls it to check that a damaged record fails to load
+        (its ``integrity`` extension); nothing else should.
+        """
+        checked = self._check_id(id_)
+        with self._lock:
+            self._check_fork()
+            with self._storage_errors(StoreError, checked), self._transaction():
+                data = self._read(checked)
+                if data is None:
+                    raise self._unknown(checked)
+                self._update(checked, records.flip_byte(data, where), None)
+            self._cache.pop(checked, None)
 
     def invalidate_cache(self) -> None:
         with self._lock:
