@@ -32,6 +32,8 @@ class StoreApi:
     LoadError: type[BaseException]
     StoreError: type[BaseException] | None
     Store: type | None
+    known_schemes: Any = None
+    """``known_schemes()``, the schemes make_store can open, if the API tells."""
 
 
 def load_api(module_name: str) -> StoreApi:
@@ -47,7 +49,7 @@ def load_api(module_name: str) -> StoreApi:
                        f"module provides {list(REQUIRED_NAMES)}")
     return StoreApi(module_name, module.make_store, module.register, module.Persistable,
                     module.LoadError, getattr(module, "StoreError", None),
-                    getattr(module, "Store", None))
+                    getattr(module, "Store", None), getattr(module, "known_schemes", None))
 
 
 def current_api() -> StoreApi:

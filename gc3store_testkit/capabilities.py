@@ -23,10 +23,14 @@ CAPABILITIES: dict[str, str] = {
               "on the same storage.",
     "shared_between_processes": "Several processes, started by fork or spawn, use the same "
                                 "storage at once and see each other's saves.",
-    "batch": "The store groups writes with Store.batch(): all of them are kept, or, when the "
-             "block raises, none.",
 }
 """The capabilities a backend may declare unsupported, each with the sentence that defines it."""
+
+FORMER_CAPABILITIES: dict[str, str] = {
+    "batch": "batches are the 'batch' extension since contract version 3: a store without "
+             "batch() does not offer it, and declaring 'batch' unsupported withdraws the offer",
+}
+"""Names that were capabilities in earlier contract versions: still accepted in a declaration."""
 
 CONCURRENT_CAPABILITY = "shared_between_processes"
 """The capability whose tests run several processes on the storage at once: a backend that
@@ -45,7 +49,7 @@ def declared_unsupported(store: Any) -> frozenset[str]:
         raise DeclarationError(
             f"{cls.__qualname__}.{DECLARATION_ATTRIBUTE} must be a set of capability names, "
             f"not {declared!r}")
-    unknown = sorted(set(declared) - CAPABILITIES.keys())
+    unknown = sorted(set(declared) - CAPABILITIES.keys() - FORMER_CAPABILITIES.keys())
     if unknown:
         raise DeclarationError(
             f"{cls.__qualname__}.{DECLARATION_ATTRIBUTE} names unknown capabilities "

@@ -5,6 +5,11 @@ report's ``user_properties`` (so it crosses pytest-xdist from the workers).
 A clause is *passed* only when every one of its tests ran and passed; tests
 that did not run, or that failed on another clause's promise (the failure
 names that clause), make it *incomplete*, never passed.
+
+A store is CERTIFIED when every clause of the contract passed and no
+extension it offers failed; an extension required with ``--store-require``
+must be offered and pass.  An offered extension the kit could not check
+here is *not run*: it never counts as passed.
 """
 
 from __future__ import annotations
@@ -16,12 +21,16 @@ from typing import Any
 
 from gc3store_testkit.capabilities import CAPABILITIES
 from gc3store_testkit.clauses import CLAUSES, CONTRACT_VERSION
+from gc3store_testkit.extensions import EXTENSIONS
 
 PROPERTY = "gc3store_outcome"
 
-PASSED, FAILED, HUNG, UNSUPPORTED, SKIPPED, STALE = (
-    "passed", "failed", "hung", "unsupported", "skipped", "stale")
-"""Outcomes of one test; STALE is a pass of a test the backend declared unsupported."""
+PASSED, FAILED, HUNG, UNSUPPORTED, SKIPPED, STALE, NOT_OFFERED, NOT_RUN = (
+    "passed", "failed", "hung", "unsupported", "skipped", "stale", "not offered", "not run")
+"""Outcomes of one test; STALE is a pass of a test the backend declared unsupported, NOT_OFFERED
+a test of an extension the store does not offer, NOT_RUN one the kit could not run here."""
+
+INCOMPLETE_CLAUSE = "incomplete"
 
 CERTIFIED, INCOMPLETE, NOT_CERTIFIED = "CERTIFIED", "INCOMPLETE", "FAILED"
 
@@ -48,11 +57,24 @@ class ClauseResult:
 
 
 @dataclass
+class ExtensionResult:
+    """How one extension fared: passed, failed, hung, not run (with the reason) or not offered."""
+
+    name: str
+    clause: int
+    status: str
+    offered: bool
+    required: bool
+    reason: str = ""
+
+
+@dataclass
 class StoreResult:
     store: str
     verdict: str
     clauses: list[ClauseResult]
     stale_declarations: list[str]
+    extensions: list[ExtensionResult] = field(default_factory=list)
 
 
 def expected_tests() -> dict[str, int]:
@@ -69,19 +91,37 @@ def expected_tests() -> dict[str, int]:
     return tests
 
 
-def judge(store: str, outcomes: Iterable[TestOutcome], expected: dict[str, int]) -> StoreResult:
+def judge(store: str, outcomes: Iterable[TestOutcome], expected: dict[str, int],
+          required: frozenset[str] = frozenset()) -> StoreResult:
     """Fold the outcomes of one store's tests into its clause results and verdict."""
     seen: dict[str, TestOutcome] = {}
     for outcome in outcomes:
         if outcome.test not in seen or seen[outcome.test].outcome in (PASSED, STALE):
             seen[outcome.test] = outcome
-    clauses = [_judge_clause(number, title, seen, expected)
-               for number, title in ((c.number, c.title) for c in CLAUSES)]
+    clauses = [_judge_clause(c.number, c.title, seen, expected) for c in CLAUSES]
+    by_number = {result.number: result for result in clauses}
+    extensions = [_judge_extension(by_number[extension.clause], extension.name,
+                                   extension.name in required)
+                  for extension in EXTENSIONS.values()]
     stale = sorted({o.capability for o in seen.values() if o.outcome == STALE and o.capability})
-    statuses = {result.status for result in clauses}
-    verdict = (NOT_CERTIFIED if FAILED in statuses
-               else INCOMPLETE if statuses & {HUNG, "incomplete"} else CERTIFIED)
-    return StoreResult(store, verdict, clauses, stale)
+    contract = {result.status for result in clauses if result.number not in
+                {extension.clause for extension in extensions}}
+    failed = FAILED in contract or any(
+        extension.status == FAILED or (extension.required and extension.status != PASSED)
+        for extension in extensions)
+    incomplete = contract & {HUNG, INCOMPLETE_CLAUSE} or any(
+        extension.status == HUNG for extension in extensions)
+    verdict = NOT_CERTIFIED if failed else INCOMPLETE if incomplete else CERTIFIED
+    return StoreResult(store, verdict, clauses, stale, extensions)
+
+
+def _judge_extension(clause: ClauseResult, name: str, required: bool) -> ExtensionResult:
+    status = {INCOMPLETE_CLAUSE: NOT_RUN}.get(clause.status, clause.status)
+    reason = clause.reason
+    if required and status != PASSED:
+        reason = "; ".join(filter(None, [f"required by --store-require, but {status}", reason]))
+    return ExtensionResult(name, clause.number, status, status != NOT_OFFERED, required,
+                           reason)
 
 
 def _judge_clause(number: int, title: str, seen: dict[str, TestOutcome],
@@ -97,16 +137,26 @@ def _judge_clause(number: int, title: str, seen: dict[str, TestOutcome],
                        if clause == number and name in seen and seen[name].clause != number
                        and seen[name].outcome == FAILED)
     outcomes = {outcome.outcome for outcome in mine.values()}
-    if FAILED in outcomes:
+    if not mine and number not in expected.values():
+        result.status = INCOMPLETE_CLAUSE
+        result.reason = "no test of this kit checks it"
+    elif FAILED in outcomes:
         result.status = FAILED
         result.reason = ", ".join(sorted(n for n, o in mine.items() if o.outcome == FAILED))
     elif HUNG in outcomes:
         result.status = HUNG
         result.reason = "a child process hung in " + ", ".join(
             sorted(n for n, o in mine.items() if o.outcome == HUNG))
-    elif not_run or elsewhere or SKIPPED in outcomes:
-        result.status = "incomplete"
-        skipped = [f"{n} ({o.reason})" for n, o in sorted(mine.items()) if o.outcome == SKIPPED]
+    elif mine and outcomes == {NOT_OFFERED}:
+        result.status = NOT_OFFERED
+    elif NOT_RUN in outcomes and not not_run and not elsewhere:
+        result.status = NOT_RUN
+        result.reason = "; ".join(sorted({o.reason for o in mine.values()
+                                          if o.outcome == NOT_RUN}))
+    elif not_run or elsewhere or outcomes & {SKIPPED, NOT_OFFERED, NOT_RUN}:
+        result.status = INCOMPLETE_CLAUSE
+        skipped = [f"{n} ({o.reason})" for n, o in sorted(mine.items())
+                   if o.outcome in (SKIPPED, NOT_OFFERED, NOT_RUN)]
         result.reason = "; ".join([f"not run: {', '.join(not_run)}"] * bool(not_run)
                                   + [f"not checked: {', '.join(elsewhere)}"] * bool(elsewhere)
                                   + skipped)
@@ -131,26 +181,40 @@ def overall(results: list[StoreResult]) -> str:
             else INCOMPLETE if INCOMPLETE in verdicts else CERTIFIED)
 
 
-_LABELS = {PASSED: "passed", FAILED: "FAILED", HUNG: "HUNG", "incomplete": "INCOMPLETE",
+_LABELS = {PASSED: "passed", FAILED: "FAILED", HUNG: "HUNG", INCOMPLETE_CLAUSE: "INCOMPLETE",
            UNSUPPORTED: "not supported (declared)"}
+_EXTENSION_LABELS = {PASSED: "offered, passed", FAILED: "offered, FAILED",
+                     HUNG: "offered, HUNG", NOT_RUN: "offered, NOT-RUN",
+                     NOT_OFFERED: "not offered"}
 
 
 def render(results: list[StoreResult]) -> list[str]:
-    """The summary lines: one per clause for each store, then each store's verdict."""
+    """The summary lines: for each store its contract clauses, its extensions and its verdict."""
     lines = [f"contract version {CONTRACT_VERSION}"]
     for result in results:
         lines.append(f"store: {result.store}")
+        extension_clauses = {extension.clause for extension in result.extensions}
         for clause in result.clauses:
-            label = _LABELS[clause.status]
-            name = f"{clause.number:>3}. {clause.title} "
-            detail = f"  ({clause.reason})" if clause.reason else ""
-            lines.append(f"  {name:.<44} {label}{detail}")
+            if clause.number not in extension_clauses:
+                lines.append(_row(clause.number, clause.title, _LABELS[clause.status],
+                                  clause.reason))
+        lines.append("  extensions, checked where offered:")
+        for extension in result.extensions:
+            required = " (required)" if extension.required else ""
+            lines.append(_row(extension.clause, f"{extension.name}{required}",
+                              _EXTENSION_LABELS[extension.status], extension.reason))
         for capability in result.stale_declarations:
             lines.append(f"  stale declaration: {capability!r} is declared unsupported, but its "
                          f"tests passed ({CAPABILITIES[capability]})")
         lines.append(f"  verdict: {result.verdict}")
     lines.append(f"overall verdict: {overall(results)}")
     return lines
+
+
+def _row(number: int, title: str, label: str, reason: str) -> str:
+    name = f"{number:>3}. {title} "
+    detail = f"  ({reason})" if reason else ""
+    return f"  {name:.<44} {label}{detail}"
 
 
 def as_json(results: list[StoreResult]) -> str:

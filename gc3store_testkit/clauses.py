@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CONTRACT_VERSION = 2
-"""Bumped whenever a clause is added, removed or changes meaning (2: clause 13, batches)."""
+CONTRACT_VERSION = 3
+"""Bumped whenever a clause is added, removed or changes meaning (2: clause 13, batches; 3: the
+contract is clauses 1 to 12, and 13 to 16 are extensions a store may offer)."""
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,9 @@ class Clause:
     number: int
     title: str
     text: str
+    extension: str | None = None
+    """The extension this clause defines (see `gc3store_testkit.extensions`); None for a clause
+    of the contract, which every store keeps."""
 
     def __str__(self) -> str:
         return f"Clause {self.number} ({self.title}): {self.text}"
@@ -49,9 +53,9 @@ CLAUSES: tuple[Clause, ...] = (
     Clause(7, "Listing",
            "list() returns the IDs of all live objects, as values load accepts."),
     Clause(8, "Persistable references",
-           "Persistable objects referenced from a saved object are saved as records of their "
-           "own (when new or changed) and stored as references: shared references load as one "
-           "object and cycles round-trip."),
+           "Persistable objects referenced from a saved or replaced object are saved as records "
+           "of their own (when new, or when their changed flag is set) and stored as "
+           "references: shared references load as one object and cycles round-trip."),
     Clause(9, "Fork",
            "After pre_fork(), os.fork() and post_fork(), parent and child both keep working, "
            "never hand out the same ID, and see each other's saves after invalidate_cache()."),
@@ -59,9 +63,9 @@ CLAUSES: tuple[Clause, ...] = (
            "A save or replace that fails raises, leaves no new ID behind and keeps the earlier "
            "version intact; a process killed in the middle of a save never leaves a torn "
            "record."),
-    Clause(11, "Hostile IDs and damaged records",
+    Clause(11, "Hostile IDs",
            "Malformed IDs raise LoadError or TypeError and never touch anything outside the "
-           "store; a damaged record raises LoadError naming its ID."),
+           "store."),
     Clause(12, "The registry",
            "register(scheme, constructor) binds a URL scheme, the last registration winning; "
            "make_store(uri, *args, **kwargs) calls constructor(uri, *args, **kwargs), treats a "
@@ -70,9 +74,23 @@ CLAUSES: tuple[Clause, ...] = (
     Clause(13, "Batches",
            "Inside `with store.batch():` the saves, replaces and removes are all kept, or, when "
            "the block raises, none of them, and the IDs handed out in it are never handed out "
-           "again (optional: the batch capability)."),
+           "again.", extension="batch"),
+    Clause(14, "Record integrity",
+           "Loading a record damaged in storage (one byte inverted at its start, middle or end) "
+           "raises LoadError naming its ID.", extension="integrity"),
+    Clause(15, "The changed-flag economy",
+           "save clears the changed flag of the objects it saved, and a referenced Persistable "
+           "object whose changed flag is clear is not written again with its parent.",
+           extension="changed_flag"),
+    Clause(16, "Durability",
+           "Before save, replace or remove returns, every file it wrote is flushed (fsync or "
+           "fdatasync) and every directory whose entries it changed is flushed, or a database "
+           "file has had the sync its journal mode requires.", extension="durability"),
 )
-"""Every clause of the contract, in order of number."""
+"""Every clause, in order of number: the contract's, then the extensions'."""
+
+CONTRACT_CLAUSES: tuple[Clause, ...] = tuple(c for c in CLAUSES if c.extension is None)
+"""The clauses every store keeps: a store is certified when all of them pass."""
 
 BY_NUMBER: dict[int, Clause] = {clause.number: clause for clause in CLAUSES}
 """The clauses by number."""

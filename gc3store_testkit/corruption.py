@@ -1,46 +1,36 @@
-"""Damage a stored record in place, for the clause on damaged records.
+"""Damage a stored record in place, for the ``integrity`` extension (clause 14).
 
-The kit knows two layouts: stores built on ``gc3store.RecordStore`` (it
-rewrites the record through the store's own record primitives) and
-GC3Pie-style directory stores (one file per ID).  For any other backend,
-override the ``record_corrupter`` fixture.
+The kit damages a record through the store's own ``damage_record(id_,
+where)`` method when it has one (every ``gc3store.RecordStore`` does), or
+through a ``record_corrupter(store, id_, where)`` fixture defined in the
+``-p`` module or the ``StoreContract`` subclass.  With neither, the
+extension is not offered.  `flip_byte` is what both should do to the bytes.
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from typing import Any
 
-import pytest
+from gc3store.records import DAMAGE_POSITIONS as POSITIONS
+from gc3store.records import flip_byte
+from gc3store_testkit.extensions import DAMAGE_HOOK
 
-POSITIONS = ("start", "middle", "end")
+__all__ = ["POSITIONS", "Damager", "damager_of", "flip_byte"]
 
-
-def flip_byte(data: bytes, where: str) -> bytes:
-    """`data` with one byte inverted, at its start, middle or end."""
-    if where not in POSITIONS:
-        raise ValueError(f"where is one of {POSITIONS}, not {where!r}")
-    if not data:
-        return b"\xff"
-    index = {"start": 0, "middle": len(data) // 2, "end": len(data) - 1}[where]
-    return data[:index] + bytes((data[index] ^ 0xFF,)) + data[index + 1:]
+Damager = Callable[[Any, str, str], None]
+"""``damage(store, id_, where)``: invert one byte of the record of `id_`, where is one of
+`POSITIONS`."""
 
 
-def corrupt_record(store: Any, id_: str, where: str) -> None:
-    """Invert one byte of the record of `id_` in `store`."""
-    if all(hasattr(store, name) for name in ("_check_id", "_read", "_update", "_lock")):
-        with store._lock:
-            checked = store._check_id(id_)
-            store._update(checked, flip_byte(store._read(checked), where), None)
-        return
-    directory = getattr(store, "directory", None) or getattr(store, "_directory", None)
-    path = os.path.join(str(directory), str(id_)) if directory else ""
-    if path and os.path.isfile(path):
-        with open(path, "rb") as record:
-            data = record.read()
-        with open(path, "wb") as record:
-            record.write(flip_byte(data, where))
-        return
-    pytest.skip(f"the kit cannot damage a record of a {type(store).__qualname__}; define a "
-                f"record_corrupter(store, id_, where) fixture that inverts one byte of the "
-                f"stored record")
+def _through_hook(store: Any, id_: str, where: str) -> None:
+    getattr(store, DAMAGE_HOOK)(id_, where)
+
+
+def damager_of(store: Any, fixture: Damager | None) -> Damager | None:
+    """How the kit damages a record of `store`: the fixture, else the store's hook, else None."""
+    if fixture is not None:
+        return fixture
+    if callable(getattr(store, DAMAGE_HOOK, None)):
+        return _through_hook
+    return None

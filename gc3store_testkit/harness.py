@@ -14,12 +14,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
+
+from gc3store_testkit import tokens
 from gc3store_testkit.capabilities import (
     CAPABILITIES,
     DECLARATION_ATTRIBUTE,
     DeclarationError,
     declared_unsupported,
 )
+from gc3store_testkit.extensions import EXTENSIONS, ExtensionError, declared_offered, has_feature
 
 StoreFactory = Callable[[], Any]
 """Opens a new store instance on the storage under test each time it is called."""
@@ -30,6 +34,14 @@ OPTIONAL_METHODS = {"list": ("list", 7), "batch": ("batch", 13)}
 """Methods a backend may leave unimplemented, with the capability it then declares unsupported
 and the clause that the method's undeclared ``NotImplementedError`` breaks."""
 _MAX_REPR = 120
+
+
+class NotOffered(Exception):
+    """The store does not offer the extension a test checks: the test has nothing to check."""
+
+
+class NotRun(Exception):
+    """The kit cannot check, here, an extension the store offers; the message says why."""
 
 
 class ContractFailure(AssertionError):
@@ -45,6 +57,29 @@ def expect(condition: bool, what: str, expected: Any, seen: Any,
     """Raise `ContractFailure` unless `condition` holds."""
     if not condition:
         raise ContractFailure(what, expected, seen, clause)
+
+
+class Checks:
+    """Several promises checked together: every one broken is reported, not only the first."""
+
+    def __init__(self) -> None:
+        self.broken: list[ContractFailure] = []
+
+    def expect(self, condition: bool, what: str, expected: Any, seen: Any,
+               clause: int | None = None) -> None:
+        """Note a `ContractFailure` unless `condition` holds."""
+        if not condition:
+            self.broken.append(ContractFailure(what, expected, seen, clause))
+
+    def report(self) -> None:
+        """Raise the failure noted, or one naming all of them; nothing if none was."""
+        if len(self.broken) == 1:
+            raise self.broken[0]
+        if self.broken:
+            failure = ContractFailure(f"{len(self.broken)} promises broken", "each kept",
+                                      "\n" + "\n".join(f"- {broken}" for broken in self.broken),
+                                      self.broken[0].clause)
+            raise failure
 
 
 def short(value: Any) -> str:
@@ -152,11 +187,21 @@ class KitOptions:
 class StoreHarness:
     """The storage under test, as one contract test sees it."""
 
-    def __init__(self, factory: StoreFactory, options: KitOptions) -> None:
+    def __init__(self, factory: StoreFactory, options: KitOptions,
+                 other_factory: StoreFactory | None = None) -> None:
         self.factory = factory
         self.options = options
+        self.other_factory = other_factory
+        """Opens stores on a second storage, apart from the one under test, if there is one."""
+        self.saved_elsewhere: set[str] = set()
         self.log = CallLog()
         self.saved: set[str] = set()
+        """IDs this test saved: removed when it ends."""
+        self.child_tokens: set[str] = set()
+        """Tokens of objects child processes made for this test (`samples` keeps this process's):
+        the records that carry one are removed when the test ends."""
+        self._first_token = tokens.made()
+        self._listed_before: set[str] | None = None
         self._labels = itertools.count(1)
         self._store: RecordingStore | None = None
 
@@ -177,6 +222,18 @@ class StoreHarness:
                                   "names", f"names from {sorted(CAPABILITIES)}", str(exc),
                                   clause=1) from None
 
+    def offers(self, name: str) -> bool:
+        """Whether the store offers the extension `name`; clause 1 fails on a bad declaration."""
+        store = self.store.wrapped
+        try:
+            declared = declared_offered(store)
+        except ExtensionError as exc:
+            raise ContractFailure("a store declares the extensions it offers by their names",
+                                  f"names from {sorted(EXTENSIONS)}", str(exc),
+                                  clause=1) from None
+        withdrawn = name in self.unsupported  # a declaration of contract version 2
+        return name in declared or (has_feature(store, EXTENSIONS[name]) and not withdrawn)
+
     def open(self) -> RecordingStore:
         """A new store instance on the same storage."""
         label = f"store{next(self._labels)}"
@@ -187,7 +244,19 @@ class StoreHarness:
                                     f"{type(exc).__name__}: {exc}")
             raise
         self.log.entries.append(f"{label} = store_factory() -> {short(store)}")
+        if self._listed_before is None:
+            self._listed_before = _listed(store)
         return RecordingStore(store, self.log, label, self.saved)
+
+    def open_elsewhere(self) -> RecordingStore:
+        """A new store instance on the second storage; the test is skipped if there is none."""
+        if self.other_factory is None:
+            pytest.skip("the kit has no second storage to open: define an other_store_factory "
+                        "fixture (a factory of stores on another storage than store_factory's)")
+        label = f"elsewhere{next(self._labels)}"
+        store = self.other_factory()
+        self.log.entries.append(f"{label} = other_store_factory() -> {short(store)}")
+        return RecordingStore(store, self.log, label, self.saved_elsewhere)
 
     def fresh(self) -> RecordingStore:
         """A store to check what the storage holds: a new instance, unlike the one that wrote.
@@ -201,11 +270,38 @@ class StoreHarness:
         return self.open()
 
     def cleanup(self) -> None:
-        """Remove what the test saved, so that a shared storage does not fill up."""
-        if not self.saved:
-            return
+        """Remove what the test saved, so that a shared storage keeps only what it held.
+
+        That is every ID a save returned, and every record listed now but
+        not when the test began that holds an object of this test (one of
+        its tokens): the objects saved with their parents, and those of
+        killed writers.  Other tests' records are left alone, so tests may
+        run at once on one storage.
+        """
+        if self.saved_elsewhere and self.other_factory is not None:
+            with contextlib.suppress(Exception):
+                _remove_all(self.other_factory(), self.saved_elsewhere)
+        if self._listed_before is None:
+            return  # the test opened no store
         with contextlib.suppress(Exception):
             store = self.factory()
-            for id_ in self.saved:
+            _remove_all(store, self.saved)
+            ours = self.child_tokens | tokens.made_since(self._first_token)
+            for id_ in (_listed(store) or set()) - self._listed_before - self.saved:
                 with contextlib.suppress(Exception):
-                    store.remove(id_)
+                    if getattr(store.load(id_), "token", None) in ours:
+                        store.remove(id_)
+
+
+def _remove_all(store: Any, ids: set[str]) -> None:
+    for id_ in ids:
+        with contextlib.suppress(Exception):
+            store.remove(id_)
+
+
+def _listed(store: Any) -> set[str] | None:
+    """The str IDs `store` lists, or None if it cannot list (or listing fails)."""
+    try:
+        return {id_ for id_ in store.list() if isinstance(id_, str)}
+    except Exception:
+        return None

@@ -16,13 +16,15 @@ from typing import Any
 import pytest
 
 from gc3store_testkit import certification, children
-from gc3store_testkit.api import API_ENVIRONMENT_VARIABLE, DEFAULT_API
-from gc3store_testkit.harness import ContractFailure, StoreHarness
-from gc3store_testkit.targets import Target, TargetError, targets_from_options
+from gc3store_testkit.api import API_ENVIRONMENT_VARIABLE, DEFAULT_API, current_api
+from gc3store_testkit.extensions import EXTENSIONS, ExtensionError, required_from_options
+from gc3store_testkit.harness import ContractFailure, NotOffered, NotRun, StoreHarness
+from gc3store_testkit.targets import Target, TargetError, check_schemes, targets_from_options
 
 CONTRACT_PACKAGE = "gc3store_testkit.contract"
 TARGETS_KEY = pytest.StashKey[list[Target]]()
 CERTIFYING_KEY = pytest.StashKey[bool]()
+REQUIRED_KEY = pytest.StashKey[frozenset[str]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -36,6 +38,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--store-api", default=None, metavar="MODULE",
                     help=f"the module providing make_store, register, Persistable and "
                          f"LoadError for the implementation under test (default {DEFAULT_API})")
+    group.addoption("--store-require", action="append", default=[], metavar="NAME[,NAME]",
+                    help=f"fail the run unless the store offers these extensions and they pass "
+                         f"(of: {', '.join(EXTENSIONS)}); may be given several times")
     group.addoption("--store-report", default=None, metavar="PATH",
                     help="also write the certification summary as JSON to PATH")
     group.addoption("--store-timeout", type=float, default=60.0, metavar="SECONDS",
@@ -59,10 +64,14 @@ def pytest_configure(config: pytest.Config) -> None:
     _select_api(config.getoption("store_api"))
     children.configure(children.ChildSetup(os.environ[API_ENVIRONMENT_VARIABLE],
                                            _plugin_modules(config)))
+    uris = config.getoption("store_uri")
     try:
-        targets = targets_from_options(config.getoption("store_uri"),
-                                       config.getoption("store_factory"))
-    except TargetError as exc:
+        targets = targets_from_options(uris, config.getoption("store_factory"))
+        known = current_api().known_schemes
+        if uris and known is not None:
+            check_schemes(uris, known())
+        config.stash[REQUIRED_KEY] = required_from_options(config.getoption("store_require"))
+    except (TargetError, ExtensionError) as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[TARGETS_KEY] = targets
     config.stash[CERTIFYING_KEY] = bool(targets)
@@ -143,14 +152,25 @@ def store_factory(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture
-def record_corrupter() -> Any:
-    """Damage a stored record in place: ``record_corrupter(store, id_, where)``.
+def other_store_factory(store_factory: Any) -> Any:
+    """Opens stores on a second storage beside store_factory's (see `UriFactory.sibling`).
 
-    Override this fixture for a backend the kit cannot damage by itself.
+    A StoreContract subclass whose ``store_factory`` is not a ``--store-uri``
+    one defines it, or the test that needs two storages reads not run.
     """
-    from gc3store_testkit.corruption import corrupt_record
+    sibling = getattr(store_factory, "sibling", None)
+    return sibling() if callable(sibling) else None
 
-    return corrupt_record
+
+@pytest.fixture
+def record_corrupter() -> Any:
+    """None: override it with ``record_corrupter(store, id_, where)``, which damages a record.
+
+    Define it (in the ``-p`` module or a StoreContract subclass) for a
+    backend that has no ``damage_record`` method and offers the
+    ``integrity`` extension.
+    """
+    return None
 
 
 @pytest.hookimpl(wrapper=True)
@@ -170,7 +190,10 @@ def pytest_runtest_makereport(item: pytest.Item,
     if call.excinfo is not None and isinstance(call.excinfo.value, ContractFailure):
         number = call.excinfo.value.clause or number
     outcome = _outcome(test_report, call, declared)
-    if outcome == certification.UNSUPPORTED:
+    if outcome in (certification.NOT_OFFERED, certification.NOT_RUN):
+        assert call.excinfo is not None
+        _as_skipped(test_report, item, f"{outcome}: {call.excinfo.value}")
+    elif outcome == certification.UNSUPPORTED:
         _as_skipped(test_report, item, f"not supported (declared: {capability!r} in "
                     f"{type(harness.store.wrapped).__qualname__}.unsupported_capabilities)"
                     if harness else "not supported (declared)")
@@ -193,6 +216,10 @@ def _unsupported(harness: StoreHarness) -> frozenset[str]:
 
 
 def _outcome(test_report: pytest.TestReport, call: pytest.CallInfo[None], declared: bool) -> str:
+    if call.excinfo is not None and isinstance(call.excinfo.value, NotOffered):
+        return certification.NOT_OFFERED
+    if call.excinfo is not None and isinstance(call.excinfo.value, NotRun):
+        return certification.NOT_RUN
     if test_report.passed:
         return certification.STALE if declared else certification.PASSED
     if test_report.skipped:
@@ -249,7 +276,8 @@ class CertificationReport:
     def results(self) -> list[certification.StoreResult]:
         if self._results is None:
             expected = certification.expected_tests()
-            self._results = [certification.judge(store, outcomes, expected)
+            required = self.config.stash[REQUIRED_KEY]
+            self._results = [certification.judge(store, outcomes, expected, required)
                              for store, outcomes in self.outcomes.items()]
         return self._results
 

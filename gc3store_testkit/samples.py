@@ -6,9 +6,9 @@ this module binds to that implementation when it is first imported.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
+from gc3store_testkit import tokens
 from gc3store_testkit.api import current_api
 
 API = current_api()
@@ -19,7 +19,7 @@ _Persistable: Any = API.Persistable
 
 def new_token() -> str:
     """A value no other sample object carries, to recognise an object in any process."""
-    return uuid.uuid4().hex
+    return tokens.new()
 
 
 class Task(_Persistable):  # type: ignore[misc]

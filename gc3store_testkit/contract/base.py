@@ -3,7 +3,8 @@
 The implementer supplies one fixture, ``store_factory`` (a callable that
 opens a new store instance on the storage under test); the kit's own
 ``--store-uri`` and ``--store-factory`` options supply it through the
-plugin.  Nobody overrides `kit`.
+plugin.  Nobody overrides `kit`, which also ends a test of an extension
+the store does not offer before it begins (`NotOffered`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any, TypeVar
 import pytest
 
 from gc3store_testkit.clauses import clause as lookup_clause
-from gc3store_testkit.harness import KitOptions, StoreHarness
+from gc3store_testkit.extensions import BY_CLAUSE, Extension
+from gc3store_testkit.harness import KitOptions, NotOffered, StoreHarness
 
 HARNESS_KEY = pytest.StashKey[StoreHarness]()
 CLAUSE_MARK = "gc3store_clause"
@@ -44,13 +46,32 @@ def kit_options(config: pytest.Config) -> KitOptions:
         examples=int(config.getoption("store_examples", default=defaults.examples)))
 
 
+def extension_of(item: pytest.Item) -> Extension | None:
+    """The extension whose clause `item` checks, or None for a clause of the contract."""
+    marker = item.get_closest_marker(CLAUSE_MARK)
+    return None if marker is None else BY_CLAUSE.get(marker.args[0])
+
+
+def _offered(harness: StoreHarness, extension: Extension, request: pytest.FixtureRequest) -> bool:
+    if harness.offers(extension.name):
+        return True
+    # a -p module or a StoreContract subclass may bring the means to damage records itself
+    return extension.name == "integrity" and \
+        request.getfixturevalue("record_corrupter") is not None
+
+
 class ContractTests:
     """Base of the contract test classes."""
 
     @pytest.fixture
-    def kit(self, store_factory: Callable[[], Any],
+    def kit(self, store_factory: Callable[[], Any], other_store_factory: Callable[[], Any] | None,
             request: pytest.FixtureRequest) -> Iterator[StoreHarness]:
-        harness = StoreHarness(store_factory, kit_options(request.config))
+        harness = StoreHarness(store_factory, kit_options(request.config), other_store_factory)
         request.node.stash[HARNESS_KEY] = harness
+        extension = extension_of(request.node)
+        if extension is not None and not _offered(harness, extension, request):
+            harness.cleanup()
+            raise NotOffered(f"{type(harness.store.wrapped).__qualname__} does not offer the "
+                             f"{extension.name!r} extension")
         yield harness
         harness.cleanup()

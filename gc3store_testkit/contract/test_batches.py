@@ -1,4 +1,4 @@
-"""Clause 13 (optional, capability ``batch``): `batch()` keeps all of a block's writes or none.
+"""Clause 13, the ``batch`` extension: `batch()` keeps all of a block's writes or none.
 
 The failure is provoked by an exception of the test's own raised at the end
 of the block; what must hold is that the exception comes out unchanged,
@@ -42,7 +42,7 @@ def expect_removal_works(kit: StoreHarness) -> None:
 
 
 class TestBatches(ContractTests):
-    @clause(13, requires="batch")
+    @clause(13)
     def test_a_batch_keeps_all_its_writes(self, kit: StoreHarness) -> None:
         expect_removal_works(kit)
         store = kit.store
@@ -58,7 +58,7 @@ class TestBatches(ContractTests):
         with raises_one_of(f"load({doomed!r}) removed in a batch", API.LoadError):
             reader.load(doomed)
 
-    @clause(13, requires="batch")
+    @clause(13)
     def test_a_batch_that_raises_keeps_none_of_its_writes(self, kit: StoreHarness) -> None:
         expect_removal_works(kit)
         store = kit.store
@@ -85,7 +85,7 @@ class TestBatches(ContractTests):
                    "lose the IDs they were given", "no persistent_id",
                    short(getattr(obj, "persistent_id", None)))
 
-    @clause(13, requires="batch")
+    @clause(13)
     def test_ids_of_a_batch_that_raised_are_never_handed_out_again(
             self, kit: StoreHarness) -> None:
         store = kit.store

@@ -18,12 +18,12 @@ from __future__ import annotations
 import os
 import random
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from gc3store_testkit.children import StreamingChild, streaming_child
 from gc3store_testkit.contract.base import ContractTests, clause
-from gc3store_testkit.harness import StoreHarness, expect, raises_one_of, short
+from gc3store_testkit.harness import Checks, StoreHarness, expect, raises_one_of, short
 from gc3store_testkit.samples import API, Record, Task, Unpicklable
 
 KILLS = 12
@@ -45,6 +45,21 @@ def tokens_of_new_ids(kit: StoreHarness, before: set[str]) -> dict[str, Any]:
         except API.LoadError:
             continue
     return tokens
+
+
+def listed_but_not_loading(store: Any, listed: Iterable[Any]) -> list[str]:
+    """What fails to load of the IDs in `listed`, among those `store` still lists."""
+    failing = {}
+    for id_ in listed:
+        try:
+            store.load(id_)
+        except Exception as exc:
+            failing[id_] = f"{short(id_)}: {type(exc).__name__}: {exc}"
+    if not failing:
+        return []
+    # another test, or another program, may have removed some since they were listed
+    still = set(store.list())
+    return [failure for id_, failure in failing.items() if id_ in still]
 
 
 def list_if_supported(kit: StoreHarness) -> set[str] | None:
@@ -112,17 +127,25 @@ class TestFailures(ContractTests):
         doomed = Record(child=child, poison=Unpicklable())
         with raises_one_of("save() of an object that cannot be pickled", Exception):
             kit.store.save(doomed)
+        checks = Checks()
         for obj in (doomed, child):
-            expect(not hasattr(obj, "persistent_id"), "a failed save leaves no ID on the "
-                   "object, nor on a new object inside it", "no persistent_id attribute",
-                   short(getattr(obj, "persistent_id", None)))
-        expect(child.changed is True, "a failed save leaves the changed flag of a new object "
-               "inside it as it was", True, short(child.changed))
+            checks.expect(not hasattr(obj, "persistent_id"), "a failed save leaves no ID on the "
+                          "object, nor on a new object inside it", "no persistent_id attribute",
+                          f"{type(obj).__name__}.persistent_id = "
+                          f"{short(getattr(obj, 'persistent_id', None))}")
+        checks.expect(child.changed is True, "a failed save leaves the changed flag of a new "
+                      "object inside it as it was", True, short(child.changed))
         if before is not None:
             left = {id_: token for id_, token in tokens_of_new_ids(kit, before).items()
                     if token in (doomed.token, child.token)}
-            expect(not left, "a failed save leaves no record behind", "no new record of the "
-                   "failed objects", f"left behind: {left}")
+            checks.expect(not left, "a failed save leaves no record behind", "no new record of "
+                          "the failed objects", f"left behind: {left}")
+            reader = kit.fresh()
+            broken = listed_but_not_loading(reader, listed_ids(reader) - before)
+            checks.expect(not broken, "a failed save leaves no record behind, not even an empty "
+                          "or partial one that list() shows", "every new listed ID loads",
+                          "; ".join(broken[:5]))
+        checks.report()
 
     @clause(10)
     def test_failed_resave_keeps_the_earlier_version(self, kit: StoreHarness) -> None:
@@ -167,6 +190,7 @@ class TestFailures(ContractTests):
                 reports = (writer.receive_all() if by_itself
                            else kill_during_a_write(writer, rng.randrange(1, 20)))
             for kind, id_, token in reports:
+                kit.child_tokens.add(token)
                 if kind != SAVING:
                     versions.setdefault(id_, set()).add(token)
                 if kind == SAVED:

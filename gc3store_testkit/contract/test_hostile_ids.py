@@ -1,4 +1,4 @@
-"""Clause 11: malformed IDs are refused without touching anything, and damaged records are reported.
+"""Clause 11: malformed IDs are refused without touching anything; clause 14: damaged records.
 
 Besides a fixed list of malformed IDs, the kit tries near misses of a live
 ID (with a blank, a NUL, a path around it, as bytes), which a store that
@@ -6,10 +6,10 @@ tidies IDs before use would take for the live one.  An ID naming a file
 outside the store that exists (``/etc/passwd``) is only ever loaded: a
 store that uses IDs as file names would delete or overwrite it otherwise.
 
-A damaged record is made through the ``record_corrupter`` fixture: the kit
-knows how to damage the records of a store built on ``gc3store.RecordStore``
-and of GC3Pie-style file stores; another backend supplies its own fixture,
-or the clause reads incomplete.
+Clause 14 is the ``integrity`` extension: the kit damages a record through
+the store's ``damage_record(id_, where)`` method, or through a
+``record_corrupter(store, id_, where)`` fixture of the implementer's; a
+store that has neither does not offer the extension.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from gc3store_testkit.contract.base import ContractTests, clause
-from gc3store_testkit.harness import StoreHarness, expect, short
+from gc3store_testkit.corruption import POSITIONS, Damager, damager_of
+from gc3store_testkit.harness import NotRun, StoreHarness, expect, short
 from gc3store_testkit.samples import API, Record, Task
 
 MALFORMED_IDS: tuple[Any, ...] = (None, 42, 4.2, b"Task.1", "", ".", "..",
@@ -96,25 +97,34 @@ class TestHostileIds(ContractTests):
         ids = [str(canary), relative, "../" * 30 + str(canary).lstrip("/"), f"{canary}/x"]
         store = kit.store
         for id_ in ids:
-            for call in (functools.partial(store.load, id_), functools.partial(store.remove, id_),
-                         functools.partial(store.replace, id_, Record())):
-                outcome(call)
-                expect(canary.read_bytes() == b"must stay",
-                       f"a path-like ID {id_!r} leaves the file it names alone", b"must stay",
-                       canary.read_bytes() if canary.exists() else "the file is gone")
+            for name, call in (("load", functools.partial(store.load, id_)),
+                               ("remove", functools.partial(store.remove, id_)),
+                               ("replace", functools.partial(store.replace, id_, Record()))):
+                result = outcome(call) or "raised LoadError or TypeError"
+                content = canary.read_bytes() if canary.is_file() else None
+                expect(content == b"must stay", f"{name}({id_!r}), a path-like ID, leaves the "
+                       f"file it names alone", f"{canary} unchanged",
+                       f"{name} {result}, and {canary} " + (
+                           "is gone" if content is None else f"holds {short(content)}"))
         expect(sorted(tmp_path.iterdir()) == [canary], "path-like IDs create no file outside "
                "the store", [canary], sorted(tmp_path.iterdir()))
 
-    @clause(11)
+    @clause(14)
     def test_damaged_record_raises_load_error_naming_the_id(
-            self, kit: StoreHarness, record_corrupter: Any) -> None:
+            self, kit: StoreHarness, record_corrupter: Damager | None) -> None:
+        damage = damager_of(kit.store.wrapped, record_corrupter)
+        if damage is None:
+            raise NotRun(f"{type(kit.store.wrapped).__qualname__} declares the 'integrity' "
+                         f"extension, but the kit cannot damage its records: define "
+                         f"damage_record(id_, where) on the class, or a record_corrupter(store, "
+                         f"id_, where) fixture")
         problems = []
-        for where in ("start", "middle", "end"):
+        for where in POSITIONS:
             # most of the record is this blob, whatever the format: damage in its middle still
             # unpickles, to another object, unless the store checks the record
             task = Task(f"damaged at the {where}", payload=bytes(range(256)) * 4)
             id_ = kit.store.save(task)
-            record_corrupter(kit.store.wrapped, id_, where)
+            damage(kit.store.wrapped, id_, where)
             reader = kit.fresh()
             try:
                 loaded = reader.load(id_)

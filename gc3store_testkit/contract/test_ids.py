@@ -1,9 +1,15 @@
 """Clause 2: IDs are strings, and one ID is never given to two objects of the same store.
 
 Uniqueness is checked within one instance, after `remove`, across
-instances opened on the same storage, and across four processes saving at
-the same time (started by fork and by spawn).  The contract leaves open the
-form of an ID beyond being a `str`, their order, and gaps in any numbering.
+instances opened on the same storage, across four processes saving at the
+same time (started by fork and by spawn), and across processes that share
+nothing but the storage: each runs with a new, empty home directory and
+without the variables that point state elsewhere (`STATE_VARIABLES`), so
+a store that keeps its ID counter outside the storage (GC3Pie keeps it in
+``~/.gc3/next_id.txt``) hands out the IDs of live records again.  An ID is
+a `str` in every way: equal to, and hashing as, the plain string of the
+same text.  The contract leaves open the form of an ID beyond that, their
+order, and gaps in any numbering.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import collections
 import pickle
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +29,9 @@ from gc3store_testkit.samples import Record, Task
 
 PROCESSES = 4
 SAVES_PER_PROCESS = 50
+STATE_VARIABLES = ("GC3PIE_ID_FILE", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
+                   "XDG_CACHE_HOME")
+"""Unset in the processes that share nothing but the storage: they point state elsewhere."""
 
 
 def repeated(ids: list[str]) -> list[str]:
@@ -34,6 +44,17 @@ def save_records(factory: Callable[[], Any], count: int, timeout: float,
     """In a child: open a store, wait for the others, save `count` records; return (ID, token)s."""
     store = factory()
     barrier.wait(timeout)
+    saved = []
+    for number in range(count):
+        record = Record(number=number)
+        saved.append((store.save(record), record.token))
+    return saved
+
+
+def save_alone(factory: Callable[[], Any], count: int) -> list[tuple[str, str]]:
+    """In a child with a home of its own: open a store, save `count` records; return the
+    (ID, token) pairs."""
+    store = factory()
     saved = []
     for number in range(count):
         record = Record(number=number)
@@ -119,3 +140,44 @@ class TestIds(ContractTests):
         expect(type(seen) is type(id_),
                "a loaded object's persistent_id has the type save() returned",
                type(id_).__name__, type(seen).__name__)
+
+    @clause(2, requires="shared_between_processes")
+    def test_processes_sharing_only_the_storage_never_reuse_a_live_id(
+            self, kit: StoreHarness, tmp_path: Path) -> None:
+        require_picklable(kit.factory)
+        saved: list[tuple[str, str]] = []
+        for home in ("first home", "second home"):
+            directory = tmp_path / home
+            directory.mkdir()
+            environ: dict[str, str | None] = dict.fromkeys(STATE_VARIABLES)
+            environ["HOME"] = str(directory)
+            [result] = run_children(save_alone, [(kit.factory, 5)], method="spawn",
+                                    timeout=kit.options.timeout, environ=environ)
+            saved += result
+            kit.saved.update(id_ for id_, _ in result)
+        ids = [id_ for id_, _ in saved]
+        expect(not repeated(ids), "two processes, each with a new home directory, saving one "
+               "after the other on one storage never get the same ID (a store keeps its ID "
+               "counter in the storage)", "no ID twice", f"repeated: {repeated(ids)}")
+        reader = kit.fresh()
+        wrong = [(id_, token) for id_, token in saved if reader.load(id_).token != token]
+        expect(not wrong, "each ID loads the object saved under it: no save overwrote another",
+               "every token matches", f"mismatched: {wrong[:5]}")
+
+    @clause(2)
+    def test_ids_hash_and_compare_as_the_plain_strings_they_equal(
+            self, kit: StoreHarness) -> None:
+        ids = [kit.store.save(Task()), kit.store.save(Record())]
+        if "list" not in kit.unsupported:
+            ids += [id_ for id_ in kit.fresh().list() if id_ in ids]
+        problems = []
+        for id_ in (id_ for id_ in ids if isinstance(id_, str)):
+            plain = str.__str__(id_)  # a plain str of the same text, whatever class id_ has
+            if not (id_ == plain and plain == id_ and hash(id_) == hash(plain)):
+                problems.append(f"{id_!r} == {plain!r}: {id_ == plain}, hashes "
+                                f"{hash(id_)} and {hash(plain)}")
+            elif len({id_, plain}) != 1 or {plain: True}.get(id_) is not True:
+                problems.append(f"{id_!r} and {plain!r} are two keys of a set or dict")
+        expect(not problems, "an ID equals, and hashes as, the plain str of the same text, so "
+               "that it is one key with it in a dict or a set", "equal and the same hash",
+               "; ".join(problems))

@@ -2,12 +2,16 @@
 
 Like Go's ``fstest``, the kit checks that the list holds at least what the
 test saved and none of what it removed, never that it holds nothing else:
-the storage may be shared with other tests and other programs.
+the storage may be shared with other tests and other programs.  What it
+holds besides must still be IDs of live objects: each listed ID loads (an
+ID another test removes meanwhile is left alone, once it is no longer
+listed).
 """
 
 from __future__ import annotations
 
 from gc3store_testkit.contract.base import ContractTests, clause
+from gc3store_testkit.contract.test_failures import listed_but_not_loading
 from gc3store_testkit.contract.test_removing import expect_gone
 from gc3store_testkit.harness import StoreHarness, expect
 from gc3store_testkit.samples import Record, Task
@@ -55,3 +59,31 @@ class TestListing(ContractTests):
         kit.store.replace(id_, Task("replacement"))
         count = kit.fresh().list().count(id_)
         expect(count == 1, "an ID saved, re-saved and replaced is listed once", 1, count)
+
+    @clause(7, requires="list")
+    def test_every_listed_id_loads(self, kit: StoreHarness) -> None:
+        task = Task("listed")
+        parent = kit.store.save(Task("parent", child=task))
+        kit.store.remove(kit.store.save(Record()))
+        reader = kit.fresh()
+        listed = reader.list()
+        expect(parent in listed and task.persistent_id in listed, "list() holds the saved IDs",
+               [parent, task.persistent_id], f"{len(listed)} IDs without them")
+        failing = listed_but_not_loading(reader, listed)
+        expect(not failing, "every ID list() returns is the ID of a live object, which loads "
+               "(list() holds no names of the storage's own)", "every listed ID loads",
+               "; ".join(failing[:5]))
+
+    @clause(7, requires="list")
+    def test_list_sees_the_writes_of_another_instance(self, kit: StoreHarness) -> None:
+        lister, writer = kit.store, kit.open()
+        lister.list()
+        doomed = lister.save(Record())
+        lister.list()
+        new = writer.save(Record())
+        writer.remove(doomed)
+        listed = set(lister.list())
+        expect(new in listed, "list() holds an ID another instance saved since the last list()",
+               repr(new), "not listed")
+        expect(doomed not in listed, "list() drops an ID another instance removed since the "
+               "last list()", f"not {doomed!r}", "still listed")

@@ -2,10 +2,14 @@
 
 Objects that cannot be weakly referenced (dict, tuple) may be loaded anew
 each time; the contract leaves that open, and these tests load only
-objects that can be.
+objects that can be.  Two stores on different storages in one process may
+hand out the same IDs; each must still load only what its own storage
+holds (a cache or a counter shared by class would not).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from gc3store_testkit.contract.base import ContractTests, clause
 from gc3store_testkit.harness import StoreHarness, expect, raises_one_of, short
@@ -57,3 +61,38 @@ class TestLoading(ContractTests):
         with raises_one_of(f"load({NEVER_ISSUED_ID!r}) of an ID the store never issued",
                            API.LoadError):
             kit.fresh().load(NEVER_ISSUED_ID)
+
+    @clause(4)
+    def test_stores_on_different_storages_keep_apart(self, kit: StoreHarness) -> None:
+        writers = {"here": kit.store, "there": kit.open_elsewhere()}
+        saved: dict[str, dict[str, str]] = {"here": {}, "there": {}}
+        for number in range(3):
+            for name, store in writers.items():
+                task = Task(f"{name} {number}")
+                saved[name][store.save(task)] = task.token
+        readers = {"here": kit.fresh(), "there": kit.open_elsewhere()}
+        # every object stays alive to the end, so that a cache keeps each one
+        loaded = {name: {id_: load_or_none(store, id_) for id_ in saved[name]}
+                  for name, store in readers.items()}
+        for name, other in (("here", "there"), ("there", "here")):
+            for store, objects in ((writers[name], None), (readers[name], loaded[name])):
+                objects = objects or {id_: load_or_none(store, id_) for id_ in saved[name]}
+                wrong = {id_: short(getattr(obj, "token", obj)) for id_, obj in objects.items()
+                         if getattr(obj, "token", None) != saved[name][id_]}
+                expect(not wrong, "a store loads what its own storage holds, beside a store on "
+                       "another storage in the same process", "the token each ID was saved "
+                       "with", f"other tokens: {wrong}")
+            theirs = set(saved[other].values())
+            leaked = sorted(id_ for id_ in saved[other] if id_ not in saved[name] and getattr(
+                load_or_none(readers[name], id_), "token", None) in theirs)
+            expect(not leaked, "a store on one storage never loads an object saved on another",
+                   "LoadError, or an object of its own storage",
+                   f"the other storage's objects loaded for {leaked}")
+
+
+def load_or_none(store: Any, id_: str) -> Any:
+    """What `store` loads for `id_`, or None if it raises LoadError."""
+    try:
+        return store.load(id_)
+    except API.LoadError:
+        return None

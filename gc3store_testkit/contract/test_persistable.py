@@ -2,7 +2,9 @@
 
 A referenced `Persistable` is saved when it is new or its `changed` flag is
 set, and pickled as a reference; loading resolves references through the
-store, so shared objects load as one and cycles round-trip.
+store, so shared objects load as one and cycles round-trip.  The contract
+leaves open whether a referenced object whose flag is clear is written
+again: not writing it is GC3Pie's economy, clause 15, an extension.
 """
 
 from __future__ import annotations
@@ -56,6 +58,36 @@ class TestPersistable(ContractTests):
                f"{loaded.peer.peer is loaded}, itself is alice: {loaded.itself is loaded}")
 
     @clause(8)
+    def test_referenced_object_whose_changed_flag_is_set_is_saved_again(
+            self, kit: StoreHarness) -> None:
+        child = Task("version 1")
+        parent = Task("parent", child=child)
+        kit.store.save(parent)
+        child.name, child.changed = "version 2", True
+        kit.store.save(parent)
+        seen = kit.fresh().load(child.persistent_id).name
+        expect(seen == "version 2", "a referenced object whose changed flag is set is saved "
+               "again with its parent", "'version 2'", repr(seen))
+
+    @clause(8)
+    def test_replace_saves_the_new_persistable_objects_it_refers_to(
+            self, kit: StoreHarness) -> None:
+        id_ = kit.store.save(Task("original"))
+        child = Task("new child of a replacement")
+        kit.store.replace(id_, Task("replacement", child=child))
+        child_id = getattr(child, "persistent_id", None)
+        expect(child_id is not None and child_id != id_, "replace(id, obj) gives a new "
+               "Persistable object inside obj an ID of its own", f"an ID other than {id_!r}",
+               short(child_id))
+        reader = kit.fresh()
+        loaded = reader.load(id_)
+        expect(getattr(loaded.child, "token", None) == child.token, "the replaced record refers "
+               "to the new object", child.token, short(getattr(loaded.child, "token", None)))
+        expect(loaded.child is reader.load(child_id), "the reference in the replaced record "
+               "resolves to the object the new ID loads", f"the object {child_id!r} loads",
+               short(loaded.child))
+
+    @clause(15)
     def test_changed_flag_decides_whether_a_reference_is_saved_again(
             self, kit: StoreHarness) -> None:
         child = Task("version 1")

@@ -42,3 +42,20 @@ class TestRemoving(ContractTests):
             kit.store.remove(id_)
         with raises_one_of(f"remove({NEVER_ISSUED_ID!r}), never issued", API.LoadError):
             kit.store.remove(NEVER_ISSUED_ID)
+
+    @clause(6)
+    def test_a_remove_through_another_instance_is_seen_after_invalidate_cache(
+            self, kit: StoreHarness) -> None:
+        id_ = kit.store.save(Task("removed elsewhere"))
+        reader = kit.fresh()
+        alive = reader.load(id_)
+        kit.open().remove(id_)
+        with raises_one_of(f"remove({id_!r}) after another instance removed it, its object "
+                           f"still in this instance's cache", API.LoadError):
+            reader.remove(id_)
+        reader.invalidate_cache()
+        with raises_one_of(f"load({id_!r}) after another instance removed it and the cache "
+                           f"was invalidated", API.LoadError):
+            reader.load(id_)
+        expect(alive.name == "removed elsewhere", "remove() leaves loaded objects alone",
+               "'removed elsewhere'", repr(alive.name))

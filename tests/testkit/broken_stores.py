@@ -22,6 +22,7 @@ import contextlib
 import os
 import pickle
 import threading
+import weakref
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -61,7 +62,7 @@ class Broken:
 def _open_in_directory(cls: type[Any]) -> Callable[..., Any]:
     def open_store(url: str, *args: Any, **kwargs: Any) -> Any:
         # no fsync: the kit kills processes, it does not cut the power, and the zoo runs faster
-        kwargs.setdefault("durable", False)
+        kwargs.setdefault("durable", getattr(cls, "durable_in_the_zoo", False))
         return cls(urlsplit(url).path, *args, url=url, **kwargs)
     return open_store
 
@@ -98,7 +99,7 @@ register("zoo-memory", _open_in_memory(ZooMemoryStore))
 CONTROLS.update({"zoo-file": ZooFilesystemStore, "zoo-memory": ZooMemoryStore})
 
 
-# -- clause 1: the Store interface ------------------------------------------------------------
+# -- clause 1: the Store interface -------------------------------------------------------------
 
 @zoo("pre-fork-returns-self", 1)
 class PreForkReturnsSelfStore(FilesystemStore, Broken):
@@ -145,7 +146,7 @@ class InvalidateNotImplementedStore(FilesystemStore, Broken):
         raise NotImplementedError("this store has no cache to invalidate")
 
 
-# -- clause 2: unique IDs ---------------------------------------------------------------------
+# -- clause 2: unique IDs ----------------------------------------------------------------------
 
 @zoo("reuses-removed-ids", 2, 13)
 class ReusesRemovedIdsStore(FilesystemStore, Broken):
@@ -195,6 +196,50 @@ class LookalikeIdsStore(FilesystemStore, Broken):
         return super()._check_id(str(id_) if isinstance(id_, _LookalikeId) else id_)
 
 
+class _OddHashId(str):
+    """Equal to the ID it holds, but hashing otherwise, as GC3Pie 2.6's `Id` does."""
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:
+        return hash(("id", str(self)))
+
+    __eq__ = str.__eq__
+
+
+@zoo("odd-hash-ids", 2, 7)
+class OddHashIdsStore(FilesystemStore, Broken):
+    """Clause 2: save() returns IDs equal to the plain strings of their text but hashing otherwise.
+
+    So an ID and the same text that list() returns are two keys of a set (clause 7 too).
+    """
+
+    def save(self, obj: Any) -> Any:
+        id_ = _OddHashId(super().save(obj))
+        with contextlib.suppress(AttributeError, TypeError):
+            obj.persistent_id = obj._id = id_
+        return id_
+
+
+@zoo("counter-in-home", 2)
+class CounterInHomeStore(FilesystemStore, Broken):
+    """Clause 2: the ID counter lives in the home directory, not in the store, as GC3Pie's does.
+
+    A process with another home numbers from 1 again and overwrites the records it finds.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        digest = zlib.crc32(self.directory.encode())
+        self._sequence_path = os.path.join(os.path.expanduser("~"), f".zoo-counter-{digest}")
+
+    def _highest_seqno(self) -> int:
+        return 0
+
+    def _create(self, id_: Id, data: bytes, obj: Any) -> bool:
+        return self._update(id_, data, obj) or super()._create(id_, data, obj)
+
+
 @zoo("per-instance-counter", 2, 9)
 class PerInstanceCounterStore(FilesystemStore, Broken):
     """Clause 2: each instance numbers IDs on its own, from the highest number it finds on disk.
@@ -215,7 +260,7 @@ class PerInstanceCounterStore(FilesystemStore, Broken):
         return seqno
 
 
-# -- clause 3: saving -------------------------------------------------------------------------
+# -- clause 3: saving --------------------------------------------------------------------------
 
 @zoo("no-underscore-id", 3)
 class NoUnderscoreIdStore(FilesystemStore, Broken):
@@ -323,7 +368,7 @@ class PicklesLateMemoryStore(MemoryStore, Broken):
         return super()._delete(id_)
 
 
-# -- clause 4: loading and the cache ----------------------------------------------------------
+# -- clause 4: loading and the cache -----------------------------------------------------------
 
 @zoo("load-without-id", 4, 3)
 class LoadWithoutIdStore(FilesystemStore, Broken):
@@ -407,7 +452,41 @@ class CachesRawRecordsStore(FilesystemStore, Broken):
         return super()._delete(id_)
 
 
-# -- clause 5: replacing ----------------------------------------------------------------------
+@zoo("cache-shared-by-class", 4)
+class CacheSharedByClassStore(FilesystemStore, Broken):
+    """Clause 4: loaded objects are kept in one cache of the class, whatever their storage.
+
+    Each instance drops an entry when it replaces or removes its ID, and all of them when
+    its cache is invalidated, so instances on one storage agree; a store on another storage
+    loads the first one's objects for the same IDs.
+    """
+
+    loaded: ClassVar[dict[str, Any]] = {}
+
+    def load(self, id_: str) -> Any:
+        reference = self.loaded.get(id_)
+        found = reference() if reference is not None else None
+        if found is not None:
+            return found
+        found = super().load(id_)
+        with contextlib.suppress(TypeError):
+            self.loaded[id_] = weakref.ref(found)
+        return found
+
+    def replace(self, id_: str, obj: Any) -> None:
+        super().replace(id_, obj)
+        self.loaded.pop(id_, None)
+
+    def remove(self, id_: str) -> None:
+        super().remove(id_)
+        self.loaded.pop(id_, None)
+
+    def invalidate_cache(self) -> None:
+        super().invalidate_cache()
+        self.loaded.clear()
+
+
+# -- clause 5: replacing -----------------------------------------------------------------------
 
 @zoo("replace-creates", 5)
 class ReplaceCreatesStore(FilesystemStore, Broken):
@@ -463,7 +542,7 @@ class ReplaceChecksLateStore(FilesystemStore, Broken):
     rolls_back_operations = True
 
 
-# -- clause 6: removing -----------------------------------------------------------------------
+# -- clause 6: removing ------------------------------------------------------------------------
 
 @zoo("remove-keeps-cache", 6)
 class RemoveKeepsCacheStore(FilesystemStore, Broken):
@@ -500,7 +579,18 @@ class RemoveOnlyForgetsStore(FilesystemStore, Broken):
         self._cache.pop(checked, None)
 
 
-# -- clause 7: listing ------------------------------------------------------------------------
+@zoo("remove-trusts-the-cache", 6)
+class RemoveTrustsTheCacheStore(FilesystemStore, Broken):
+    """Clause 6: remove() of an ID whose object is in its cache succeeds, stored or not.
+
+    So removing what another instance removed already raises nothing.
+    """
+
+    def _delete(self, id_: Id) -> bool:
+        return super()._delete(id_) or id_ in self._cache
+
+
+# -- clause 7: listing -------------------------------------------------------------------------
 
 @zoo("list-misses-newest", 7)
 class ListMissesNewestStore(FilesystemStore, Broken):
@@ -545,7 +635,41 @@ class CannotListUndeclaredMemoryStore(MemoryStore, Broken):
     list = Store.list
 
 
-# -- clause 8: Persistable references ---------------------------------------------------------
+@zoo("lists-bookkeeping", 7)
+class ListsBookkeepingStore(FilesystemStore, Broken):
+    """Clause 7: list() also returns 'Sequence.0', the name of its counter, which no object has."""
+
+    def _ids(self, **filters: Any) -> list[Id]:
+        return [*super()._ids(**filters), Id.parse("Sequence.0")]
+
+
+@zoo("list-cached-per-instance", 7)
+class ListCachedPerInstanceStore(FilesystemStore, Broken):
+    """Clause 7: list() reads the directory once; later it adds and drops only this instance's
+    own saves and removes, so it misses what other instances did."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._listed: set[str] | None = None
+
+    def list(self, **filters: Any) -> list[str]:
+        if self._listed is None:
+            self._listed = set(super().list(**filters))
+        return sorted(self._listed)
+
+    def save(self, obj: Any) -> Id:
+        id_ = super().save(obj)
+        if self._listed is not None:
+            self._listed.add(id_)
+        return id_
+
+    def remove(self, id_: str) -> None:
+        super().remove(id_)
+        if self._listed is not None:
+            self._listed.discard(id_)
+
+
+# -- clause 8: Persistable references ----------------------------------------------------------
 
 @zoo("persistable-inline", 8)
 class PersistableInlineStore(FilesystemStore, Broken):
@@ -555,9 +679,31 @@ class PersistableInlineStore(FilesystemStore, Broken):
         return None
 
 
-@zoo("always-resaves-references", 8)
+@zoo("replace-inlines-references", 8)
+class ReplaceInlinesReferencesStore(FilesystemStore, Broken):
+    """Clause 8: replace() pickles the new `Persistable` objects inside the replacement inline."""
+
+    _replacing = False
+
+    def replace(self, id_: str, obj: Any) -> None:
+        self._replacing = True
+        try:
+            super().replace(id_, obj)
+        finally:
+            self._replacing = False
+
+    def _reference(self, session: Any, obj: Persistable) -> Any:
+        if self._replacing and self._own_id(obj) is None:
+            return None
+        return super()._reference(session, obj)
+
+
+@zoo("always-resaves-references", 15)
 class AlwaysResavesReferencesStore(FilesystemStore, Broken):
-    """Clause 8: a referenced `Persistable` is saved again with its parent even when not changed."""
+    """Clause 15: a referenced `Persistable` is saved again with its parent even when not changed.
+
+    Its class offers the changed-flag economy (every `RecordStore` does), and does not keep it.
+    """
 
     def _reference(self, session: Any, obj: Persistable) -> str:
         in_progress = session.in_progress.get(id(obj))
@@ -586,9 +732,9 @@ class CopiesCyclesStore(FilesystemStore, Broken):
         return super()._reference(session, obj)
 
 
-@zoo("keeps-changed-flag", 8)
+@zoo("keeps-changed-flag", 15)
 class KeepsChangedFlagStore(FilesystemStore, Broken):
-    """Clause 8: save() leaves the changed flag of the object it saved set."""
+    """Clause 15: save() leaves the changed flag of the object it saved set."""
 
     def save(self, obj: Any) -> Id:
         id_ = super().save(obj)
@@ -597,7 +743,7 @@ class KeepsChangedFlagStore(FilesystemStore, Broken):
         return id_
 
 
-# -- clause 9: fork ---------------------------------------------------------------------------
+# -- clause 9: fork ----------------------------------------------------------------------------
 
 @zoo("fork-shares-id-block", 9)
 class ForkSharesIdBlockStore(FilesystemStore, Broken):
@@ -635,7 +781,7 @@ class ForkDeadlockStore(FilesystemStore, Broken):
         super().post_fork()
 
 
-# -- clause 10: failed saves and crashes ------------------------------------------------------
+# -- clause 10: failed saves and crashes -------------------------------------------------------
 
 @zoo("failed-save-keeps-records", 10)
 class FailedSaveKeepsRecordsStore(FilesystemStore, Broken):
@@ -724,7 +870,23 @@ class FailedReplaceKeepsIdStore(FilesystemStore, Broken):
         super()._replace(session, id_, obj)
 
 
-# -- clause 11: hostile IDs and damaged records -----------------------------------------------
+@zoo("failed-save-leaves-empty-record", 10, 7)
+class FailedSaveLeavesEmptyRecordStore(FilesystemStore, Broken):
+    """Clause 10: a failed first save leaves an empty record under a new ID, as GC3Pie's does
+    (it opens the record file before pickling); list() shows it, and it never loads (so
+    clause 7's test that every listed ID loads fails too, once it is there)."""
+
+    def save(self, obj: Any) -> Id:
+        try:
+            return super().save(obj)
+        except SaveError:
+            if getattr(obj, "persistent_id", None) is None:
+                with open(self._path(self.idfactory.new(obj)), "wb"):
+                    pass
+            raise
+
+
+# -- clause 11: hostile IDs, and clause 14: damaged records ------------------------------------
 
 @zoo("path-traversal", 11)
 class PathTraversalStore(FilesystemStore, Broken):
@@ -744,9 +906,9 @@ class MalformedIdValueErrorStore(FilesystemStore, Broken):
         return Id.parse(id_)
 
 
-@zoo("ignores-checksums", 11)
+@zoo("ignores-checksums", 14)
 class IgnoresChecksumsStore(FilesystemStore, Broken):
-    """Clause 11: the record's checksum is never checked, so a damaged record may load silently.
+    """Clause 14: the record's checksum is never checked, so a damaged record may load silently.
 
     (It recomputes the CRC of what it read before decoding.)
     """
@@ -761,9 +923,9 @@ class IgnoresChecksumsStore(FilesystemStore, Broken):
         return records.HEADER.pack(magic, version, flags, protocol, crc) + payload
 
 
-@zoo("damage-unnamed", 11)
+@zoo("damage-unnamed", 14)
 class DamageUnnamedStore(FilesystemStore, Broken):
-    """Clause 11: a damaged record raises LoadError, but the message does not name the ID."""
+    """Clause 14: a damaged record raises LoadError, but the message does not name the ID."""
 
     def _load(self, id_: Id) -> Any:
         try:
@@ -789,7 +951,7 @@ class LenientIdsStore(FilesystemStore, Broken):
         return super()._check_id(id_)
 
 
-# -- clause 13: batches -------------------------------------------------------------------------
+# -- clause 13: batches ------------------------------------------------------------------------
 
 @zoo("batch-keeps-partial", 13)
 class BatchKeepsPartialStore(FilesystemStore, Broken):
@@ -812,3 +974,20 @@ class BatchReusesIdsStore(FilesystemStore, Broken):
         except BaseException:
             self._block_next = max(start, self._block_end - SEQUENCE_BLOCK)
             raise
+
+
+# -- clause 15: the changed-flag economy: see clause 8 -----------------------------------------
+
+# -- clause 16: durability ---------------------------------------------------------------------
+
+@zoo("acknowledges-before-the-directory-sync", 16)
+class AcknowledgesBeforeTheDirectorySyncStore(FilesystemStore, Broken):
+    """Clause 16: durable, it flushes each record file but never the directory that names it.
+
+    A returned save can then be lost with the power: the file exists, its name does not.
+    """
+
+    durable_in_the_zoo = True
+
+    def _sync_directory(self) -> None:
+        return None
