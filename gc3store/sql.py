@@ -370,6 +370,8 @@ class SqlStore(RecordStore):
         self._extra_names = tuple(column.name for column in self.extra_fields)
         self._password = parsed.password or ""
         self._engine = _make_engine(_engine_url(parsed, shown), shown, self.durable)
+        # a server flushes in its own process, where the test kit cannot watch it do so
+        self.flushes_to_disk = self.durable and self._engine.dialect.name == "sqlite"
         self._dbapi_error: type[Exception] = self._engine.dialect.loaded_dbapi.Error
         self._statements: _Statements | None = None
         self._list_statements: dict[tuple[tuple[str, bool], ...], _Statement] = {}

@@ -45,6 +45,9 @@ class TestOutcome:
     outcome: str
     capability: str | None = None
     reason: str = ""
+    required: tuple[str, ...] = ()
+    """The extensions required of the store (by --store-require or a required_extensions
+    fixture), as the test saw them."""
 
 
 @dataclass
@@ -100,6 +103,7 @@ def judge(store: str, outcomes: Iterable[TestOutcome], expected: dict[str, int],
             seen[outcome.test] = outcome
     clauses = [_judge_clause(c.number, c.title, seen, expected) for c in CLAUSES]
     by_number = {result.number: result for result in clauses}
+    required = required.union(*(outcome.required for outcome in seen.values()))
     extensions = [_judge_extension(by_number[extension.clause], extension.name,
                                    extension.name in required)
                   for extension in EXTENSIONS.values()]

@@ -188,9 +188,14 @@ class StoreHarness:
     """The storage under test, as one contract test sees it."""
 
     def __init__(self, factory: StoreFactory, options: KitOptions,
-                 other_factory: StoreFactory | None = None) -> None:
+                 other_factory: StoreFactory | None = None,
+                 required: frozenset[str] = frozenset()) -> None:
         self.factory = factory
         self.options = options
+        self.required = required
+        """The extensions the store must offer, and pass."""
+        self.record_corrupter: Callable[[Any, str, str], None] | None = None
+        """``record_corrupter(store, id_, where)``, if the implementer defined that fixture."""
         self.other_factory = other_factory
         """Opens stores on a second storage, apart from the one under test, if there is one."""
         self.saved_elsewhere: set[str] = set()
@@ -285,12 +290,20 @@ class StoreHarness:
             return  # the test opened no store
         with contextlib.suppress(Exception):
             store = self.factory()
-            _remove_all(store, self.saved)
-            ours = self.child_tokens | tokens.made_since(self._first_token)
-            for id_ in (_listed(store) or set()) - self._listed_before - self.saved:
-                with contextlib.suppress(Exception):
-                    if getattr(store.load(id_), "token", None) in ours:
-                        store.remove(id_)
+            mine = self.child_tokens | tokens.made_since(self._first_token)
+            # all are loaded before any is removed: a record referring to one removed no longer
+            # loads, and could not be told for one of this test's
+            found = {id_ for id_ in (_listed(store) or set()) - self._listed_before - self.saved
+                     if _token_of(store, id_) in mine}
+            _remove_all(store, self.saved | found)
+
+
+def _token_of(store: Any, id_: str) -> Any:
+    """The token of the object `id_` loads through `store`, or None."""
+    try:
+        return getattr(store.load(id_), "token", None)
+    except Exception:
+        return None
 
 
 def _remove_all(store: Any, ids: set[str]) -> None:

@@ -152,6 +152,15 @@ def store_factory(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture
+def required_extensions(request: pytest.FixtureRequest) -> frozenset[str]:
+    """The extensions the store must offer and pass: those --store-require names.
+
+    A StoreContract subclass may define it to require extensions of its store.
+    """
+    return request.config.stash[REQUIRED_KEY]
+
+
+@pytest.fixture
 def other_store_factory(store_factory: Any) -> Any:
     """Opens stores on a second storage beside store_factory's (see `UriFactory.sibling`).
 
@@ -162,22 +171,16 @@ def other_store_factory(store_factory: Any) -> Any:
     return sibling() if callable(sibling) else None
 
 
-@pytest.fixture
-def record_corrupter() -> Any:
-    """None: override it with ``record_corrupter(store, id_, where)``, which damages a record.
-
-    Define it (in the ``-p`` module or a StoreContract subclass) for a
-    backend that has no ``damage_record`` method and offers the
-    ``integrity`` extension.
-    """
-    return None
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item,
                               call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     test_report: pytest.TestReport = yield
-    from gc3store_testkit.contract.base import CLAUSE_MARK, HARNESS_KEY, REQUIRES_MARK
+    from gc3store_testkit.contract.base import (
+        CLAUSE_MARK,
+        HARNESS_KEY,
+        REQUIRES_MARK,
+        extension_of,
+    )
 
     marker = item.get_closest_marker(CLAUSE_MARK)
     if marker is None:
@@ -190,10 +193,17 @@ def pytest_runtest_makereport(item: pytest.Item,
     if call.excinfo is not None and isinstance(call.excinfo.value, ContractFailure):
         number = call.excinfo.value.clause or number
     outcome = _outcome(test_report, call, declared)
+    required = harness.required if harness is not None else frozenset()
+    extension = extension_of(item)
     if outcome in (certification.NOT_OFFERED, certification.NOT_RUN):
         assert call.excinfo is not None
-        _as_skipped(test_report, item, f"{outcome}: {call.excinfo.value}")
-    elif outcome == certification.UNSUPPORTED:
+        if extension is not None and extension.name in required:
+            test_report.longrepr = (f"the {extension.name!r} extension is required, but "
+                                    f"{outcome}: {call.excinfo.value}")
+            outcome = certification.FAILED
+        else:
+            _as_skipped(test_report, item, f"{outcome}: {call.excinfo.value}")
+    if outcome == certification.UNSUPPORTED:
         _as_skipped(test_report, item, f"not supported (declared: {capability!r} in "
                     f"{type(harness.store.wrapped).__qualname__}.unsupported_capabilities)"
                     if harness else "not supported (declared)")
@@ -204,7 +214,7 @@ def pytest_runtest_makereport(item: pytest.Item,
         reason = _skip_reason(test_report) if test_report.skipped else ""
         test_report.user_properties.append((certification.PROPERTY, certification.TestOutcome(
             store, getattr(item, "originalname", item.name), number, outcome, capability,
-            reason).__dict__))
+            reason, tuple(sorted(required))).__dict__))
     return test_report
 
 

@@ -78,6 +78,16 @@ class ImportedFactory:
     def __call__(self) -> Any:
         return resolve_factory(self.spec)()
 
+    def sibling(self) -> ImportedFactory | None:
+        """The factory its ``other_storage`` attribute names, of stores on a second storage."""
+        other = getattr(resolve_factory(self.spec), OTHER_STORAGE_ATTRIBUTE, None)
+        return ImportedFactory(f"{self.spec}.{OTHER_STORAGE_ATTRIBUTE}") if callable(other) \
+            else None
+
+
+OTHER_STORAGE_ATTRIBUTE = "other_storage"
+"""The attribute of a ``--store-factory`` callable that opens stores on a second storage."""
+
 
 def resolve_factory(spec: str) -> Any:
     """The callable that ``package.module:callable`` names; `TargetError` says what is wrong."""

@@ -9,13 +9,13 @@ the store does not offer before it begins (`NotOffered`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import pytest
 
 from gc3store_testkit.clauses import clause as lookup_clause
-from gc3store_testkit.extensions import BY_CLAUSE, Extension
+from gc3store_testkit.extensions import BY_CLAUSE, Extension, checked_names
 from gc3store_testkit.harness import KitOptions, NotOffered, StoreHarness
 
 HARNESS_KEY = pytest.StashKey[StoreHarness]()
@@ -52,12 +52,18 @@ def extension_of(item: pytest.Item) -> Extension | None:
     return None if marker is None else BY_CLAUSE.get(marker.args[0])
 
 
-def _offered(harness: StoreHarness, extension: Extension, request: pytest.FixtureRequest) -> bool:
-    if harness.offers(extension.name):
-        return True
+def _fixture_or_none(request: pytest.FixtureRequest, name: str) -> Any:
+    """The value of the fixture `name`, which the kit does not define: None if nobody did."""
+    try:
+        return request.getfixturevalue(name)
+    except pytest.FixtureLookupError:
+        return None
+
+
+def _offered(harness: StoreHarness, extension: Extension) -> bool:
     # a -p module or a StoreContract subclass may bring the means to damage records itself
-    return extension.name == "integrity" and \
-        request.getfixturevalue("record_corrupter") is not None
+    return harness.offers(extension.name) or (
+        extension.name == "integrity" and harness.record_corrupter is not None)
 
 
 class ContractTests:
@@ -65,11 +71,15 @@ class ContractTests:
 
     @pytest.fixture
     def kit(self, store_factory: Callable[[], Any], other_store_factory: Callable[[], Any] | None,
+            required_extensions: Iterable[str],
             request: pytest.FixtureRequest) -> Iterator[StoreHarness]:
-        harness = StoreHarness(store_factory, kit_options(request.config), other_store_factory)
+        required = checked_names(required_extensions, "the required_extensions fixture")
+        harness = StoreHarness(store_factory, kit_options(request.config), other_store_factory,
+                               required)
         request.node.stash[HARNESS_KEY] = harness
+        harness.record_corrupter = _fixture_or_none(request, "record_corrupter")
         extension = extension_of(request.node)
-        if extension is not None and not _offered(harness, extension, request):
+        if extension is not None and not _offered(harness, extension):
             harness.cleanup()
             raise NotOffered(f"{type(harness.store.wrapped).__qualname__} does not offer the "
                              f"{extension.name!r} extension")

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from gc3store_testkit.contract.base import ContractTests, clause
-from gc3store_testkit.corruption import POSITIONS, Damager, damager_of
+from gc3store_testkit.corruption import POSITIONS, damager_of
 from gc3store_testkit.harness import NotRun, StoreHarness, expect, short
 from gc3store_testkit.samples import API, Record, Task
 
@@ -110,9 +110,8 @@ class TestHostileIds(ContractTests):
                "the store", [canary], sorted(tmp_path.iterdir()))
 
     @clause(14)
-    def test_damaged_record_raises_load_error_naming_the_id(
-            self, kit: StoreHarness, record_corrupter: Damager | None) -> None:
-        damage = damager_of(kit.store.wrapped, record_corrupter)
+    def test_damaged_record_raises_load_error_naming_the_id(self, kit: StoreHarness) -> None:
+        damage = damager_of(kit.store.wrapped, kit.record_corrupter)
         if damage is None:
             raise NotRun(f"{type(kit.store.wrapped).__qualname__} declares the 'integrity' "
                          f"extension, but the kit cannot damage its records: define "

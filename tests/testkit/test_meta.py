@@ -53,3 +53,16 @@ def test_every_documented_clause_has_a_kit_test() -> None:
 def test_a_clause_reads_as_failure_messages_start() -> None:
     for clause in CLAUSES:
         assert str(clause).startswith(f"Clause {clause.number} ({clause.title}): ")
+
+
+def test_each_extension_has_the_clause_that_names_it() -> None:
+    from gc3store_testkit.extensions import EXTENSIONS
+
+    assert {name: extension.clause for name, extension in EXTENSIONS.items()} == {
+        clause.extension: clause.number for clause in CLAUSES if clause.extension}
+
+
+def test_the_contract_is_clauses_1_to_12_and_the_rest_are_extensions() -> None:
+    from gc3store_testkit.clauses import CONTRACT_CLAUSES
+
+    assert [clause.number for clause in CONTRACT_CLAUSES] == list(range(1, 13))

@@ -11,12 +11,27 @@ import pytest
 
 from gc3store_testkit.clauses import CLAUSES, CONTRACT_VERSION
 from gc3store_testkit.contract import StoreContract
+from gc3store_testkit.extensions import EXTENSIONS
 
 if TYPE_CHECKING:
     from conftest import KitRun
 
 KIT_OPTIONS = ("--store-timeout=10", "--store-examples=10")
 CONTRACT_TESTS = len([name for name in dir(StoreContract) if name.startswith("test_")])
+
+
+def contract_tests_marked(mark: str, *args: object) -> list[str]:
+    """The contract tests marked ``mark(*args)``."""
+    return [name for name in dir(StoreContract) if name.startswith("test_") and any(
+        marker.name == mark and marker.args == args
+        for marker in getattr(getattr(StoreContract, name), "pytestmark", ()))]
+
+
+DURABILITY_TESTS = len(contract_tests_marked("gc3store_clause", 16))
+MEMORY_SKIPPED = DURABILITY_TESTS + len(
+    contract_tests_marked("gc3store_requires", "shared_between_processes"))
+"""The tests a memory store skips: it declares shared_between_processes unsupported, and it
+does not offer durability."""
 
 DECLARING_STORES = '''
 """Stores whose classes declare capabilities unsupported; registered as declare-*:// schemes."""
@@ -48,8 +63,19 @@ class HangsInChildrenStore(FilesystemStore):
         return super().save(obj)
 
 
+class IntegrityWithoutMeansStore(FilesystemStore):
+    offered_extensions = frozenset({"integrity"})
+    damage_record = None
+
+
+class WithdrawsBatchStore(FilesystemStore):
+    unsupported_capabilities = frozenset({"batch"})
+
+
 SCHEMES = {"declare-no-list": CannotListStore, "declare-stale": ListsAfterAllStore,
-           "declare-misspelt": MisspeltStore, "hangs-in-children": HangsInChildrenStore}
+           "declare-misspelt": MisspeltStore, "hangs-in-children": HangsInChildrenStore,
+           "integrity-without-means": IntegrityWithoutMeansStore,
+           "withdraws-batch": WithdrawsBatchStore}
 for scheme, cls in SCHEMES.items():
     register(scheme, lambda url, cls=cls: cls(urlsplit(url).path, url=url, durable=False))
 '''
@@ -77,10 +103,17 @@ def test_the_fixture_route_certifies_a_store_contract_subclass(
             @pytest.fixture
             def store_factory(self):
                 return functools.partial(FilesystemStore, {str(storage)!r}, durable=False)
+
+            @pytest.fixture
+            def other_store_factory(self):
+                return functools.partial(FilesystemStore, {str(storage) + "-other"!r},
+                                         durable=False)
     ''')
     run = run_kit(*KIT_OPTIONS)
     assert run.outcome.ret == 0, run.describe()
-    run.outcome.assert_outcomes(passed=CONTRACT_TESTS)
+    # a store that is not durable does not offer durability
+    run.outcome.assert_outcomes(passed=CONTRACT_TESTS - DURABILITY_TESTS,
+                                skipped=DURABILITY_TESTS)
     assert run.labels() == ["test_my_store.py::TestMyStore"]
     assert run.verdict == "CERTIFIED", run.describe()
     assert "store: test_my_store.py::TestMyStore" in run.output
@@ -116,6 +149,13 @@ def test_store_factory_option_certifies_the_stores_a_callable_opens(
 
         def open_store():
             return FilesystemStore({str(storage)!r}, durable=False)
+
+
+        def open_other_store():
+            return FilesystemStore({str(storage) + "-other"!r}, durable=False)
+
+
+        open_store.other_storage = open_other_store
     ''')
     run = run_kit("--store-factory=my_backend:open_store", *KIT_OPTIONS)
     assert run.outcome.ret == 0, run.describe()
@@ -155,7 +195,8 @@ def test_several_store_uris_are_each_certified(
     run.outcome.stdout.fnmatch_lines([f"store: {uris[0]}", "*verdict: CERTIFIED",
                                       f"store: {uris[1]}", "*verdict: CERTIFIED",
                                       "overall verdict: CERTIFIED"])
-    run.outcome.assert_outcomes(passed=2 * CONTRACT_TESTS - 4, skipped=4)
+    run.outcome.assert_outcomes(passed=2 * CONTRACT_TESTS - MEMORY_SKIPPED,
+                                skipped=MEMORY_SKIPPED)
 
 
 def test_a_declared_unsupported_capability_reads_not_supported(
@@ -218,6 +259,9 @@ def test_a_child_that_hangs_is_reported_hung_within_the_timeout(
     assert run.clauses_with("failed") == set(), run.describe()
     assert "did not finish within 2 s" in run.output or "sent nothing for 2 s" in run.output
     run.outcome.stdout.fnmatch_lines(["*9. Fork ...* HUNG  (a child process hung in *)"])
+    # each hung child wrote where it waited: in the store's save, on the event it never gets
+    assert re.search(r"was waiting in:\n(.*\n)*.* in wait\n(.*\n)*.* in save\n",
+                     run.output), run.describe()
 
 
 def test_the_json_report_holds_the_verdict_of_every_clause(
@@ -230,11 +274,20 @@ def test_the_json_report_holds_the_verdict_of_every_clause(
     assert store["verdict"] == "CERTIFIED"
     assert [(c["number"], c["title"]) for c in store["clauses"]] == [
         (clause.number, clause.title) for clause in CLAUSES]
-    assert {c["status"] for c in store["clauses"]} == {"passed"}
+    # the zoo's file store is not durable, and so does not offer durability
+    assert {c["number"]: c["status"] for c in store["clauses"]} == {
+        clause.number: "not offered" if clause.extension == "durability" else "passed"
+        for clause in CLAUSES}
     tests = {name: outcome for clause in store["clauses"] for name, outcome
              in clause["tests"].items()}
     assert len(tests) == CONTRACT_TESTS
-    assert set(tests.values()) == {"passed"}
+    assert tests == {name: "not offered" if name in contract_tests_marked("gc3store_clause", 16)
+                     else "passed" for name in tests}
+    assert store["extensions"] == [
+        {"name": extension.name, "clause": extension.clause,
+         "status": "not offered" if extension.name == "durability" else "passed",
+         "offered": extension.name != "durability", "required": False, "reason": ""}
+        for extension in EXTENSIONS.values()]
 
 
 def test_a_failure_message_names_the_clause_then_expected_and_seen_then_the_calls(
@@ -270,7 +323,7 @@ def test_the_kit_runs_in_an_empty_directory(
     assert list(pytester.path.iterdir()) == []
     run = run_kit("--store-uri=memory://empty-directory", *KIT_OPTIONS)
     assert run.outcome.ret == 0, run.describe()
-    run.outcome.assert_outcomes(passed=CONTRACT_TESTS - 4, skipped=4)
+    run.outcome.assert_outcomes(passed=CONTRACT_TESTS - MEMORY_SKIPPED, skipped=MEMORY_SKIPPED)
     assert run.verdict == "CERTIFIED", run.describe()
 
 
@@ -286,3 +339,101 @@ def test_tests_of_processes_sharing_the_storage_run_after_all_others(
                   "shared_between_processes" for item in items]
     assert any(concurrent)
     assert not any(concurrent) or concurrent == sorted(concurrent)
+
+
+def test_extensions_are_reported_offered_or_not(run_kit: Callable[..., KitRun]) -> None:
+    run = run_kit("--store-uri=memory://extensions", *KIT_OPTIONS)
+    assert run.outcome.ret == 0, run.describe()
+    assert run.verdict == "CERTIFIED", run.describe()
+    assert {e["name"]: e["status"] for e in run.store()["extensions"]} == {
+        "batch": "passed", "integrity": "passed", "changed_flag": "passed",
+        "durability": "not offered"}
+    run.outcome.stdout.fnmatch_lines(["  extensions, checked where offered:",
+                                      "   13. batch ...* offered, passed",
+                                      "   16. durability ...* not offered"])
+
+
+def test_a_required_extension_the_store_does_not_offer_fails_the_run(
+        run_kit: Callable[..., KitRun]) -> None:
+    run = run_kit("--store-uri=memory://required", "--store-require=batch,durability",
+                  "-k", "test_writes_are_flushed or test_a_batch_keeps", *KIT_OPTIONS)
+    assert run.outcome.ret == pytest.ExitCode.TESTS_FAILED, run.describe()
+    assert run.verdict == "FAILED", run.describe()
+    extensions = {e["name"]: e for e in run.store()["extensions"]}
+    assert extensions["durability"]["required"] is True
+    assert extensions["durability"]["status"] == "failed", run.describe()
+    assert "the 'durability' extension is required, but not offered" in run.output
+    assert (extensions["batch"]["required"], extensions["batch"]["status"]) == (True, "passed")
+    run.outcome.stdout.fnmatch_lines(["   16. durability (required) ...* offered, FAILED*"])
+
+
+def test_an_unknown_extension_required_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    outcome = pytester.runpytest_subprocess("--store-uri=memory://x", "--store-require=batches")
+    assert outcome.ret == pytest.ExitCode.USAGE_ERROR
+    assert ("--store-require names unknown extensions ['batches']; the extensions are "
+            "['batch', 'changed_flag', 'durability', 'integrity']") in outcome.stderr.str()
+
+
+def test_a_scheme_nobody_registered_is_a_usage_error_before_any_test(
+        pytester: pytest.Pytester) -> None:
+    outcome = pytester.runpytest_subprocess("--store-uri=theirs:///data/store")
+    assert outcome.ret == pytest.ExitCode.USAGE_ERROR
+    errors = [line for line in outcome.stderr.lines if line.strip()]
+    assert len(errors) == 1, errors
+    assert "no store is registered for the scheme 'theirs' (known: file, mariadb, memory" \
+        in errors[0], errors
+    assert "load it with -p MODULE" in errors[0]
+    assert "passed" not in outcome.stdout.str()
+    assert "failed" not in outcome.stdout.str()
+
+
+def test_an_extension_declared_without_a_means_to_check_it_is_not_run(
+        declaring_stores: tuple[str, ...], run_kit: Callable[..., KitRun],
+        storage: Path) -> None:
+    run = run_kit(*declaring_stores, f"--store-uri=integrity-without-means://{storage}",
+                  *KIT_OPTIONS)
+    assert run.outcome.ret == 0, run.describe()
+    assert run.verdict == "CERTIFIED", run.describe()
+    [integrity] = [e for e in run.store()["extensions"] if e["name"] == "integrity"]
+    assert (integrity["status"], integrity["offered"]) == ("not run", True), run.describe()
+    assert "define damage_record(id_, where) on the class" in integrity["reason"]
+    run.outcome.stdout.fnmatch_lines(["   14. integrity ...* offered, NOT-RUN  (*"])
+
+
+CORRUPTING_PLUGIN = '''
+"""A record_corrupter fixture, for stores that keep a record per file and have no damage_record."""
+
+import pytest
+
+from gc3store.records import flip_byte
+
+
+@pytest.fixture
+def record_corrupter():
+    def damage(store, id_, where):
+        path = f"{store.directory}/{id_}"
+        with open(path, "rb") as record:
+            data = record.read()
+        with open(path, "wb") as record:
+            record.write(flip_byte(data, where))
+    return damage
+'''
+
+
+def test_a_record_corrupter_fixture_in_a_plugin_module_checks_integrity(
+        declaring_stores: tuple[str, ...], pytester: pytest.Pytester,
+        run_kit: Callable[..., KitRun], storage: Path) -> None:
+    pytester.makepyfile(corrupting=CORRUPTING_PLUGIN)
+    run = run_kit(*declaring_stores, "-p", "corrupting", "-k", "damaged",
+                  f"--store-uri=integrity-without-means://{storage}", *KIT_OPTIONS)
+    [integrity] = [e for e in run.store()["extensions"] if e["name"] == "integrity"]
+    assert integrity["status"] == "passed", run.describe()
+
+
+def test_a_batch_declared_unsupported_withdraws_the_offer(
+        declaring_stores: tuple[str, ...], run_kit: Callable[..., KitRun],
+        storage: Path) -> None:
+    run = run_kit(*declaring_stores, f"--store-uri=withdraws-batch://{storage}", "-k",
+                  "TestBatches", *KIT_OPTIONS)
+    [batch] = [e for e in run.store()["extensions"] if e["name"] == "batch"]
+    assert batch["status"] == "not offered", run.describe()
