@@ -123,7 +123,7 @@ def _judge_extension(clause: ClauseResult, name: str, required: bool) -> Extensi
     status = {INCOMPLETE_CLAUSE: NOT_RUN}.get(clause.status, clause.status)
     reason = clause.reason
     if required and status != PASSED:
-        reason = "; ".join(filter(None, [f"required by --store-require, but {status}", reason]))
+        reason = "; ".join(filter(None, [f"required, but {status}", reason]))
     return ExtensionResult(name, clause.number, status, status != NOT_OFFERED, required,
                            reason)
 
