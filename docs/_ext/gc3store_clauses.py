@@ -1,7 +1,8 @@
 """Sphinx directives that put the kit's clause list and its tests per clause into the docs.
 
-``{contract-clauses}`` renders the table of every clause of `gc3store_testkit.clauses`, and
-``{capabilities}`` the table of the optional capabilities of `gc3store_testkit.capabilities`;
+``{contract-clauses}`` renders the table of every clause of `gc3store_testkit.clauses`,
+``{capabilities}`` the table of the optional capabilities of `gc3store_testkit.capabilities`,
+and ``{extensions}`` that of the extensions of `gc3store_testkit.extensions`;
 ``{clause} N``, placed under the heading of clause N, renders its one-line form and links to
 every kit test marked with it.  Both read the same sources as the kit, so the page cannot name a
 clause or a test the kit does not have; a heading whose title differs from the clause's, a clause
@@ -20,6 +21,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from gc3store_testkit.capabilities import CAPABILITIES
+from gc3store_testkit.extensions import DECLARATION_ATTRIBUTE, EXTENSIONS
 from gc3store_testkit.certification import expected_tests
 from gc3store_testkit.clauses import CLAUSES, clause
 
@@ -102,14 +104,17 @@ class ContractClausesDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         tests = tests_by_clause()
         table = nodes.table(classes=["gc3store-clauses"])
-        group = nodes.tgroup(cols=4)
+        group = nodes.tgroup(cols=5)
         table += group
-        for width in (1, 4, 12, 2):
+        for width in (1, 4, 3, 12, 2):
             group += nodes.colspec(colwidth=width)
-        group += nodes.thead("", self._row("clause", "title", "in one line", "kit tests"))
+        group += nodes.thead("", self._row("clause", "title", "level", "in one line",
+                                           "kit tests"))
         body = nodes.tbody()
         for stated in CLAUSES:
-            body += self._row(clause_reference(stated.number), stated.title, stated.text,
+            level: str | nodes.Node = "contract" if stated.extension is None else \
+                nodes.literal(stated.extension, stated.extension)
+            body += self._row(clause_reference(stated.number), stated.title, level, stated.text,
                               str(len(tests.get(stated.number, []))))
         group += body
         return [table]
@@ -132,6 +137,26 @@ class CapabilitiesDirective(SphinxDirective):
         body = nodes.tbody()
         for name, meaning in CAPABILITIES.items():
             body += table_row(nodes.literal(name, name), meaning)
+        group += body
+        return [table]
+
+
+class ExtensionsDirective(SphinxDirective):
+    """``{extensions}``: the extensions a store may offer, their clause, and how it offers one."""
+
+    def run(self) -> list[nodes.Node]:
+        table = nodes.table(classes=["gc3store-extensions"])
+        group = nodes.tgroup(cols=4)
+        table += group
+        for width in (2, 1, 3, 8):
+            group += nodes.colspec(colwidth=width)
+        group += nodes.thead("", table_row("extension", "clause", "offered by", "promise"))
+        body = nodes.tbody()
+        for extension in EXTENSIONS.values():
+            offered = f"{DECLARATION_ATTRIBUTE}" if extension.detected_by is None else \
+                f"a {extension.detected_by} method, or {DECLARATION_ATTRIBUTE}"
+            body += table_row(nodes.literal(extension.name, extension.name),
+                              clause_reference(extension.clause), offered, extension.sentence)
         group += body
         return [table]
 
@@ -174,6 +199,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("clause", ClauseDirective)
     app.add_directive("contract-clauses", ContractClausesDirective)
     app.add_directive("capabilities", CapabilitiesDirective)
+    app.add_directive("extensions", ExtensionsDirective)
     app.connect("doctree-read", check_clause_headings)
     app.connect("doctree-read", check_every_clause_is_documented)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

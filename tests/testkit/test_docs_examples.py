@@ -25,6 +25,7 @@ from sybil.parsers.myst import PythonCodeBlockParser, SkipParser
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "docs" / "examples"
+TESTKIT = ROOT / "tests" / "testkit"
 PARSERS = (PythonCodeBlockParser(), SkipParser())
 TMP_PATH = re.compile(r"(?<![\w.-])/tmp(?![\w.-])")
 """``/tmp`` as a path of its own or the start of one (also in ``file:///tmp``), not inside another
@@ -92,14 +93,28 @@ def test_gc3pies_examples_of_make_store_run_in_the_docs() -> None:
     assert [seed for seed in SEED_EXAMPLES if seed not in run] == []
 
 
-def test_the_excerpt_of_the_dbm_example_is_taken_from_it() -> None:
+@pytest.mark.parametrize(("first_line", "source"), [
+    ("class DbmStore(RecordStore):", EXAMPLES / "dbm_store.py"),
+    ("class PlainStore(Store):", TESTKIT / "plain_store.py")], ids=["dbm", "plain"])
+def test_the_excerpts_of_the_examples_are_taken_from_them(first_line: str, source: Path) -> None:
     certify = (ROOT / "docs" / "certify.md").read_text(encoding="utf-8")
-    start = certify.index("class DbmStore(RecordStore):")
+    start = certify.index(first_line)
     excerpt = certify[start:certify.index("```", start)]
-    source = (EXAMPLES / "dbm_store.py").read_text(encoding="utf-8").splitlines()
+    lines = source.read_text(encoding="utf-8").splitlines()
     missing = [line for line in excerpt.splitlines()
-               if line.strip() not in ("", "...") and line not in source]
-    assert missing == [], "lines of the excerpt in docs/certify.md not in dbm_store.py"
+               if line.strip() not in ("", "...") and line not in lines]
+    assert missing == [], f"lines of the excerpt in docs/certify.md not in {source.name}"
+
+
+def test_the_plain_example_is_certified_by_the_command_on_the_page(
+        run_kit: Callable[..., Any], storage: Path) -> None:
+    certify = (ROOT / "docs" / "certify.md").read_text(encoding="utf-8")
+    [command] = re.findall(r"^PYTHONPATH=tests/testkit pytest (.*)$", certify, re.MULTILINE)
+    arguments = command.replace("/tmp/plain-store", str(storage)).split()
+    run = run_kit(*arguments)  # run_kit puts tests/testkit on the path, as the page does
+    assert run.verdict == "CERTIFIED", run.describe()
+    assert run.outcome.ret == 0
+    assert {extension["status"] for extension in run.store()["extensions"]} == {"not offered"}
 
 
 @pytest.fixture
