@@ -66,7 +66,8 @@ class ExtensionResult:
     name: str
     clause: int
     status: str
-    offered: bool
+    offered: bool | None
+    """None when none of its tests ran, so that the kit does not know."""
     required: bool
     reason: str = ""
 
@@ -124,8 +125,9 @@ def _judge_extension(clause: ClauseResult, name: str, required: bool) -> Extensi
     reason = clause.reason
     if required and status != PASSED:
         reason = "; ".join(filter(None, [f"required, but {status}", reason]))
-    return ExtensionResult(name, clause.number, status, status != NOT_OFFERED, required,
-                           reason)
+    # none of its tests ran (deselected): whether the store offers it is not known
+    offered = status != NOT_OFFERED if clause.tests else None
+    return ExtensionResult(name, clause.number, status, offered, required, reason)
 
 
 def _judge_clause(number: int, title: str, seen: dict[str, TestOutcome],
@@ -205,8 +207,10 @@ def render(results: list[StoreResult]) -> list[str]:
         lines.append("  extensions, checked where offered:")
         for extension in result.extensions:
             required = " (required)" if extension.required else ""
-            lines.append(_row(extension.clause, f"{extension.name}{required}",
-                              _EXTENSION_LABELS[extension.status], extension.reason))
+            label = "NOT-RUN" if extension.offered is None else \
+                _EXTENSION_LABELS[extension.status]
+            lines.append(_row(extension.clause, f"{extension.name}{required}", label,
+                              extension.reason))
         for capability in result.stale_declarations:
             lines.append(f"  stale declaration: {capability!r} is declared unsupported, but its "
                          f"tests passed ({CAPABILITIES[capability]})")

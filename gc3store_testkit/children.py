@@ -26,7 +26,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from gc3store_testkit.api import API_ENVIRONMENT_VARIABLE, DEFAULT_API
-from gc3store_testkit.harness import ContractFailure
+from gc3store_testkit.harness import ChildFailure, ContractFailure
 
 WATCHDOG_SHARE = 0.9
 """The share of the parent's timeout after which a silent child dumps its stack and ends."""
@@ -141,7 +141,7 @@ def _outcome(message: tuple[Any, ...]) -> Any:
     if kind == "ok":
         return value
     if kind == "failure":
-        raise ContractFailure(f"in a child process: {value}", "see above", "see above", rest[0])
+        raise ChildFailure(value, rest[0])
     raise ChildError(f"a child process failed:\n{value}")
 
 

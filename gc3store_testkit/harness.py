@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +34,8 @@ OPTIONAL_METHODS = {"list": ("list", 7), "batch": ("batch", 13)}
 """Methods a backend may leave unimplemented, with the capability it then declares unsupported
 and the clause that the method's undeclared ``NotImplementedError`` breaks."""
 _MAX_REPR = 120
+_RENDERED_CALLS = 30
+"""A failure report shows the first and the last this many store calls of the test."""
 
 
 class NotOffered(Exception):
@@ -49,6 +51,14 @@ class ContractFailure(AssertionError):
 
     def __init__(self, what: str, expected: Any, seen: Any, clause: int | None = None) -> None:
         super().__init__(f"{what}\n  expected: {expected}\n  seen:     {seen}")
+        self.clause = clause
+
+
+class ChildFailure(ContractFailure):
+    """A `ContractFailure` raised in a child process, whose message says all: its own."""
+
+    def __init__(self, message: str, clause: int | None) -> None:
+        AssertionError.__init__(self, f"in a child process: {message}")
         self.clause = clause
 
 
@@ -82,6 +92,20 @@ class Checks:
             raise failure
 
 
+def plain(id_: Any) -> Any:
+    """`id_` as a plain `str` of the same text, so that sets compare IDs by their text only.
+
+    An ID that hashes unlike the string it equals is clause 2's to report; the other clauses
+    compare the IDs a store returned with those it lists through `plain` ones.
+    """
+    return str.__str__(id_) if isinstance(id_, str) else id_
+
+
+def plain_set(ids: Iterable[Any]) -> set[Any]:
+    """The `plain` form of each of `ids` (those that are `str`; what is not stays as it is)."""
+    return {plain(id_) for id_ in ids}
+
+
 def short(value: Any) -> str:
     """`repr` of `value`, cut to a readable length."""
     text = repr(value)
@@ -105,6 +129,17 @@ def raises_one_of(what: str, *expected: type[BaseException],
     raise ContractFailure(what, f"{names} raised", "no exception", clause)
 
 
+@contextlib.contextmanager
+def failing_clause(clause: int, what: str) -> Iterator[None]:
+    """Report an error the block raises as a failure of `clause`: `what` did not work."""
+    try:
+        yield
+    except ContractFailure:
+        raise
+    except Exception as exc:
+        raise ContractFailure(what, "it works", f"{type(exc).__name__}: {exc}", clause) from exc
+
+
 class CallLog:
     """The store calls a test made, in order."""
 
@@ -118,8 +153,11 @@ class CallLog:
     def render(self) -> str:
         if not self.entries:
             return "(no store calls)"
-        return "\n".join(f"{number:4}. {entry}"
-                         for number, entry in enumerate(self.entries, 1))
+        lines = [f"{number:4}. {entry}" for number, entry in enumerate(self.entries, 1)]
+        if len(lines) > 2 * _RENDERED_CALLS:
+            left_out = len(lines) - 2 * _RENDERED_CALLS
+            lines[_RENDERED_CALLS:-_RENDERED_CALLS] = [f"      ... {left_out} more calls ..."]
+        return "\n".join(lines)
 
 
 class RecordingStore:
@@ -236,8 +274,9 @@ class StoreHarness:
             raise ContractFailure("a store declares the extensions it offers by their names",
                                   f"names from {sorted(EXTENSIONS)}", str(exc),
                                   clause=1) from None
-        withdrawn = name in self.unsupported  # a declaration of contract version 2
-        return name in declared or (has_feature(store, EXTENSIONS[name]) and not withdrawn)
+        if name in self.unsupported:  # a declaration of contract version 2 withdraws it
+            return False
+        return name in declared or has_feature(store, EXTENSIONS[name])
 
     def open(self) -> RecordingStore:
         """A new store instance on the same storage."""
@@ -293,8 +332,8 @@ class StoreHarness:
             mine = self.child_tokens | tokens.made_since(self._first_token)
             # all are loaded before any is removed: a record referring to one removed no longer
             # loads, and could not be told for one of this test's
-            found = {id_ for id_ in (_listed(store) or set()) - self._listed_before - self.saved
-                     if _token_of(store, id_) in mine}
+            found = {id_ for id_ in (_listed(store) or set()) - self._listed_before
+                     - plain_set(self.saved) if _token_of(store, id_) in mine}
             _remove_all(store, self.saved | found)
 
 
@@ -315,6 +354,6 @@ def _remove_all(store: Any, ids: set[str]) -> None:
 def _listed(store: Any) -> set[str] | None:
     """The str IDs `store` lists, or None if it cannot list (or listing fails)."""
     try:
-        return {id_ for id_ in store.list() if isinstance(id_, str)}
+        return {plain(id_) for id_ in store.list() if isinstance(id_, str)}
     except Exception:
         return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from gc3store_testkit.contract.base import ContractTests, clause
-from gc3store_testkit.contract.test_removing import expect_gone
+from gc3store_testkit.contract.checks import expect_gone
 from gc3store_testkit.harness import StoreHarness, expect, raises_one_of, short
 from gc3store_testkit.samples import API, Record, Task
 

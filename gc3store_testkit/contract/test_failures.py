@@ -18,52 +18,23 @@ from __future__ import annotations
 import os
 import random
 import signal
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from gc3store_testkit.children import StreamingChild, streaming_child
 from gc3store_testkit.contract.base import ContractTests, clause
+from gc3store_testkit.contract.checks import (
+    expect_replace_works,
+    list_if_supported,
+    listed_but_not_loading,
+    listed_ids,
+    tokens_of_new_ids,
+)
 from gc3store_testkit.harness import Checks, StoreHarness, expect, raises_one_of, short
-from gc3store_testkit.samples import API, Record, Task, Unpicklable
+from gc3store_testkit.samples import Record, Task, Unpicklable
 
 KILLS = 12
 SAVING, SAVED, REPLACING = "saving", "saved", "replacing"
-
-
-def listed_ids(store: Any) -> set[str]:
-    """The IDs `store` lists; what is not a str is left to clause 7 to report."""
-    return {id_ for id_ in store.list() if isinstance(id_, str)}
-
-
-def tokens_of_new_ids(kit: StoreHarness, before: set[str]) -> dict[str, Any]:
-    """Token of every object listed now but not in `before` (objects others remove are skipped)."""
-    reader = kit.fresh()
-    tokens = {}
-    for id_ in listed_ids(reader) - before:
-        try:
-            tokens[id_] = getattr(reader.load(id_), "token", None)
-        except API.LoadError:
-            continue
-    return tokens
-
-
-def listed_but_not_loading(store: Any, listed: Iterable[Any]) -> list[str]:
-    """What fails to load of the IDs in `listed`, among those `store` still lists."""
-    failing = {}
-    for id_ in listed:
-        try:
-            store.load(id_)
-        except Exception as exc:
-            failing[id_] = f"{short(id_)}: {type(exc).__name__}: {exc}"
-    if not failing:
-        return []
-    # another test, or another program, may have removed some since they were listed
-    still = set(store.list())
-    return [failure for id_, failure in failing.items() if id_ in still]
-
-
-def list_if_supported(kit: StoreHarness) -> set[str] | None:
-    return None if "list" in kit.unsupported else listed_ids(kit.fresh())
 
 
 def save_until_killed(factory: Callable[[], Any],
@@ -178,6 +149,7 @@ class TestFailures(ContractTests):
 
     @clause(10, requires="shared_between_processes")
     def test_killed_writer_leaves_no_torn_record(self, kit: StoreHarness) -> None:
+        expect_replace_works(kit)  # the writers replace too
         before = list_if_supported(kit)
         saved: set[str] = set()
         versions: dict[str, set[str]] = {}

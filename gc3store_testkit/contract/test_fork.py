@@ -15,7 +15,7 @@ from typing import Any
 
 from gc3store_testkit.children import ChildHung, streaming_child
 from gc3store_testkit.contract.base import ContractTests, clause
-from gc3store_testkit.contract.test_ids import repeated
+from gc3store_testkit.contract.checks import repeated
 from gc3store_testkit.harness import StoreHarness, expect
 from gc3store_testkit.samples import Task
 

@@ -9,13 +9,10 @@ holds (a cache or a counter shared by class would not).
 
 from __future__ import annotations
 
-from typing import Any
-
 from gc3store_testkit.contract.base import ContractTests, clause
+from gc3store_testkit.contract.checks import NEVER_ISSUED_ID, expect_replace_works, load_or_none
 from gc3store_testkit.harness import StoreHarness, expect, raises_one_of, short
 from gc3store_testkit.samples import API, Record, Task, state_of
-
-NEVER_ISSUED_ID = "NoSuchObject.987654321"
 
 
 class TestLoading(ContractTests):
@@ -44,6 +41,7 @@ class TestLoading(ContractTests):
 
     @clause(4)
     def test_invalidate_cache_makes_load_read_the_storage(self, kit: StoreHarness) -> None:
+        expect_replace_works(kit)
         id_ = kit.store.save(Task("before"))
         reader = kit.fresh()
         before = reader.load(id_)
@@ -88,11 +86,3 @@ class TestLoading(ContractTests):
             expect(not leaked, "a store on one storage never loads an object saved on another",
                    "LoadError, or an object of its own storage",
                    f"the other storage's objects loaded for {leaked}")
-
-
-def load_or_none(store: Any, id_: str) -> Any:
-    """What `store` loads for `id_`, or None if it raises LoadError."""
-    try:
-        return store.load(id_)
-    except API.LoadError:
-        return None

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from gc3store_testkit.contract.base import ContractTests, clause
-from gc3store_testkit.harness import StoreHarness, expect, raises_one_of, short
+from gc3store_testkit.harness import StoreHarness, expect, plain_set, raises_one_of, short
 from gc3store_testkit.samples import API, Record, Task, state_of
 
 
@@ -137,8 +137,9 @@ def machine_for(kit: StoreHarness) -> Any:
         def list_agrees(self) -> None:
             if "list" in kit.unsupported:
                 return
-            listed = set(self.store.list())
-            missing, kept = set(self.model) - listed, self.removed & listed
+            listed = plain_set(self.store.list())
+            missing = plain_set(self.model) - listed
+            kept = plain_set(self.removed) & listed
             expect(not missing and not kept, "list() holds every live ID and no removed one",
                    "all live IDs, no removed ID",
                    f"missing {sorted(missing)}, removed but listed {sorted(kept)}", clause=7)

@@ -10,6 +10,7 @@ again: not writing it is GC3Pie's economy, clause 15, an extension.
 from __future__ import annotations
 
 from gc3store_testkit.contract.base import ContractTests, clause
+from gc3store_testkit.contract.checks import expect_replace_works
 from gc3store_testkit.harness import StoreHarness, expect, short
 from gc3store_testkit.samples import Record, Task
 
@@ -72,6 +73,7 @@ class TestPersistable(ContractTests):
     @clause(8)
     def test_replace_saves_the_new_persistable_objects_it_refers_to(
             self, kit: StoreHarness) -> None:
+        expect_replace_works(kit)
         id_ = kit.store.save(Task("original"))
         child = Task("new child of a replacement")
         kit.store.replace(id_, Task("replacement", child=child))

@@ -33,6 +33,14 @@ class Spy:
         return self.name
 
 
+def made(uri: str) -> Any:
+    """What ``make_store(uri)`` returns, or the error it raised, as text."""
+    try:
+        return API.make_store(uri)
+    except Exception as exc:
+        return f"make_store({uri!r}) raised {type(exc).__name__}: {exc}"
+
+
 def fresh_scheme() -> str:
     return f"kit{uuid.uuid4().hex[:12]}"
 
@@ -48,7 +56,7 @@ def check_last_registration_wins_silently() -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         API.register(scheme, Spy("second"))
-    built = API.make_store(f"{scheme}://somewhere")
+    built = made(f"{scheme}://somewhere")
     expect(built == "second", "the last constructor registered for a scheme wins", "'second'",
            short(built), clause=12)
     expect(not caught, "registering a scheme again is silent", "no warning",
@@ -69,11 +77,11 @@ def check_arguments_are_passed_verbatim() -> None:
 def check_driver_suffix_falls_back_to_the_scheme() -> None:
     scheme = fresh_scheme()
     API.register(scheme, Spy("plain"))
-    built = API.make_store(f"{scheme}+driver://x")
+    built = made(f"{scheme}+driver://x")
     expect(built == "plain", "scheme+driver:// falls back to the constructor of scheme",
            "'plain'", short(built), clause=12)
     API.register(f"{scheme}+driver", Spy("exact"))
-    built = API.make_store(f"{scheme}+driver://x")
+    built = made(f"{scheme}+driver://x")
     expect(built == "exact", "an exact scheme+driver registration wins over the fallback",
            "'exact'", short(built), clause=12)
 
@@ -95,8 +103,8 @@ def check_unknown_scheme_is_rejected_by_name() -> None:
 def check_builtin_file_scheme_can_be_overridden(directory: str) -> None:
     spy = Spy("file spy")
     API.register("file", spy)
-    by_url = API.make_store(f"file://{directory}")
-    by_path = API.make_store(directory)
+    by_url = made(f"file://{directory}")
+    by_path = made(directory)
     expect(by_url == by_path == "file spy", "register('file', ...) overrides the built-in file "
            "store, for file:// URLs and for plain paths", "'file spy' twice",
            f"{short(by_url)}, {short(by_path)}", clause=12)

@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 from gc3store_testkit.contract.base import ContractTests, clause
-from gc3store_testkit.contract.test_loading import NEVER_ISSUED_ID
+from gc3store_testkit.contract.checks import NEVER_ISSUED_ID
 from gc3store_testkit.harness import StoreHarness, expect, raises_one_of
 from gc3store_testkit.samples import API, Task
-
-
-def expect_gone(kit: StoreHarness, id_: str) -> None:
-    """For a test of another clause that builds on `remove`: check that `id_` is gone.
-
-    A store that fails this fails clause 6, not the clause the test is about.
-    """
-    with raises_one_of(f"load({id_!r}) after remove, by a new instance", API.LoadError,
-                       clause=6):
-        kit.fresh().load(id_)
 
 
 class TestRemoving(ContractTests):

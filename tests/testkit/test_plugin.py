@@ -356,7 +356,7 @@ def test_extensions_are_reported_offered_or_not(run_kit: Callable[..., KitRun]) 
 def test_a_required_extension_the_store_does_not_offer_fails_the_run(
         run_kit: Callable[..., KitRun]) -> None:
     run = run_kit("--store-uri=memory://required", "--store-require=batch,durability",
-                  "-k", "test_writes_are_flushed or test_a_batch_keeps", *KIT_OPTIONS)
+                  "-k", "TestDurability or TestBatches", *KIT_OPTIONS)
     assert run.outcome.ret == pytest.ExitCode.TESTS_FAILED, run.describe()
     assert run.verdict == "FAILED", run.describe()
     extensions = {e["name"]: e for e in run.store()["extensions"]}
