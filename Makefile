@@ -14,6 +14,8 @@ $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# the kit checks the durability extension by tracing a store with strace (Debian, as root)
+	command -v strace >/dev/null || (apt-get update -qq && apt-get install -y -qq strace)
 	touch $@
 
 lint: $(INSTALLED)

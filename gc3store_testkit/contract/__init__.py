@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gc3store_testkit.contract.test_batches import TestBatches
+from gc3store_testkit.contract.test_durability import TestDurability
 from gc3store_testkit.contract.test_failures import TestFailures
 from gc3store_testkit.contract.test_fork import TestFork
 from gc3store_testkit.contract.test_hostile_ids import TestHostileIds
@@ -19,12 +20,12 @@ from gc3store_testkit.contract.test_saving import TestSaving
 
 AREAS = (TestInterface, TestIds, TestSaving, TestLoading, TestReplacing, TestRemoving,
          TestListing, TestPersistable, TestFork, TestFailures, TestHostileIds, TestRegistry,
-         TestModel, TestBatches)
+         TestModel, TestBatches, TestDurability)
 
 
 class StoreContract(TestInterface, TestIds, TestSaving, TestLoading, TestReplacing, TestRemoving,
                     TestListing, TestPersistable, TestFork, TestFailures, TestHostileIds,
-                    TestRegistry, TestModel, TestBatches):
+                    TestRegistry, TestModel, TestBatches, TestDurability):
     """Every contract test: subclass it, with a ``store_factory`` fixture, to certify a backend.
 
     ::
