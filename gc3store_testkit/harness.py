@@ -34,6 +34,7 @@ OPTIONAL_METHODS = {"list": ("list", 7), "batch": ("batch", 13)}
 """Methods a backend may leave unimplemented, with the capability it then declares unsupported
 and the clause that the method's undeclared ``NotImplementedError`` breaks."""
 _MAX_REPR = 120
+_MAX_MESSAGE = 200
 _RENDERED_CALLS = 30
 """A failure report shows the first and the last this many store calls of the test."""
 
@@ -90,6 +91,11 @@ class Checks:
                                       "\n" + "\n".join(f"- {broken}" for broken in self.broken),
                                       self.broken[0].clause)
             raise failure
+
+
+def short_text(text: str) -> str:
+    """`text` cut to a readable length (an error may repeat a 5,000-character ID)."""
+    return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE - 3] + "..."
 
 
 def plain(id_: Any) -> Any:
@@ -178,11 +184,14 @@ class RecordingStore:
             try:
                 result = attribute(*args)
             except BaseException as exc:
-                self._log.record(self._label, name, args, f"raised {type(exc).__name__}: {exc}")
+                self._log.record(self._label, name, args,
+                                 f"raised {type(exc).__name__}: {short_text(str(exc))}")
                 if isinstance(exc, NotImplementedError):
                     self._fail_not_implemented(name, exc)
                 raise
             self._log.record(self._label, name, args, f"-> {short(result)}")
+            if name == "replace" and args and isinstance(args[0], str):
+                self._saved.add(args[0])  # what a malformed ID created is removed too
             if name == "save":
                 # every later step would trip over an ID of the wrong type: fail here
                 expect(isinstance(result, str), "save() returns a str ID", "a str",

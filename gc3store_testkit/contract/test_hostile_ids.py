@@ -23,7 +23,7 @@ from typing import Any
 from gc3store_testkit.contract.base import ContractTests, clause
 from gc3store_testkit.contract.checks import load_or_none
 from gc3store_testkit.corruption import POSITIONS, damager_of
-from gc3store_testkit.harness import Checks, NotRun, StoreHarness, expect, short
+from gc3store_testkit.harness import Checks, NotRun, StoreHarness, expect, short, short_text
 from gc3store_testkit.samples import API, Record, Task
 
 MALFORMED_IDS: tuple[Any, ...] = (None, 42, 4.2, b"Task.1", "", ".", "..", "a/b", "Task.1\0",
@@ -52,13 +52,6 @@ def outcome(call: Any) -> str | None:
         return f"raised {type(exc).__name__}: {short_text(str(exc))}"
     return f"returned {short(result)}"
 
-
-def short_text(text: str) -> str:
-    """`text` cut to a readable length (an error may repeat a 5,000-character ID)."""
-    return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE - 3] + "..."
-
-
-_MAX_MESSAGE = 200
 
 
 class TestHostileIds(ContractTests):
