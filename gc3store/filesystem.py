@@ -21,8 +21,17 @@ SEQUENCE_FILE = ".gc3store-sequence"
 SEQUENCE_BLOCK = 64
 _SEQUENCE_WIDTH = 20
 _TEMP_PREFIX = ".tmp-"
+_HELD_TEMP_PREFIX = ".tmp-held-"
+"""The name an unnamed file gets, locked, just before it is renamed over a record; never that of a
+named temporary file ``.tmp-ID-...``, as no ID holds a ``-``."""
 ABANDONED_AFTER_S = 60.0
-"""How long a temporary file no writer holds must have stayed unchanged before `list` removes it."""
+"""How long a temporary file named before it was locked must have stayed unchanged, with no
+writer holding it, before `list` removes it."""
+_NO_UNNAMED_FILES = frozenset({errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL})
+"""What opening an unnamed file (``O_TMPFILE``) fails with where the kernel or the file system
+cannot make one (EISDIR: a kernel older than 3.11)."""
+_FD_LINKS = "/proc/self/fd/"
+"""Where a process finds its open files by descriptor, to give an unnamed one a name."""
 _LARGEST_READ = 0x7FFFF000  # the most one read() returns on Linux; a larger record takes more
 _DROPPED_BY_URLSPLIT = ("\t", "\n", "\r")
 
@@ -31,13 +40,22 @@ class FilesystemStore(RecordStore):
     """Keep each record in a file named after its ID, in one directory.
 
     ``file:///path/to/dir`` (or a plain path given to `make_store`) opens one.
-    Records are written to a temporary file and moved into place, so a
-    reader sees either the old record or the new one, never a mix, and a
-    process killed while saving leaves no torn record; `list` removes the
-    temporary files of writers that are gone (no process holds the file's
-    lock, and it has not changed for `ABANDONED_AFTER_S`).  A new record is
-    linked into place without replacing anything, so a record is never
-    overwritten by a save that was meant to create one.
+    Records are written to a file that has no name yet, locked (``flock``)
+    by its writer, and named only once written: a reader sees either the old
+    record or the new one, never a mix, and a process killed while saving
+    leaves no torn record.  A new record is linked straight to its ID, never
+    replacing anything, so a record is never overwritten by a save that was
+    meant to create one; a replacing one is linked to a temporary name
+    ``.tmp-held-...`` and renamed over the record, its writer holding the
+    lock all the while.  So a ``.tmp-held-...`` file no process holds is
+    the leftover of a writer that is gone, and `list` removes it at once.
+
+    Where the kernel or the file system makes no unnamed files (``O_TMPFILE``,
+    Linux 3.11 or later) or ``/proc`` is not mounted, records are written to a
+    file named ``.tmp-ID-...`` from the start, and the writer locks it just
+    after creating it; `list` removes such a file (and those of earlier
+    versions, which did not hold the lock until the record was in place) once
+    no process holds it and it has not changed for `ABANDONED_AFTER_S`.
 
     IDs are numbered from the counter file ``.gc3store-sequence``, which
     processes share under an ``fcntl`` lock; each store instance reserves
@@ -68,10 +86,13 @@ class FilesystemStore(RecordStore):
         self.directory = path
         self._record_path_prefix = os.path.join(path, "")
         self.durable = checked_flag("durable", durable)
+        self.flushes_to_disk = self.durable
         self._open_directory(checked_flag("create", create))
         self._sequence_path = os.path.join(path, SEQUENCE_FILE)
         self._block_next = self._block_end = 0
         self._sync_deferred = False
+        self._unnamed_files: bool | None = None if hasattr(os, "O_TMPFILE") else False
+        """Whether records are written as unnamed files (None: not found out yet)."""
 
     @classmethod
     def from_url(cls, url: str, *args: Any, **kwargs: Any) -> FilesystemStore:
@@ -131,13 +152,18 @@ class FilesystemStore(RecordStore):
         return os.path.isfile(self._path(id_))
 
     def _create(self, id_: Id, data: bytes, obj: Any) -> bool:
-        temporary = self._write_temporary(id_, data)
+        fd, temporary = self._write_temporary(id_, data)
         try:
-            os.link(temporary, self._path(id_))
+            if temporary is None:
+                _link_unnamed(fd, self._path(id_))
+            else:
+                os.link(temporary, self._path(id_))
         except FileExistsError:
             return False
         finally:
-            os.unlink(temporary)
+            if temporary is not None:
+                os.unlink(temporary)
+            os.close(fd)
         try:
             self._sync_directory()
         except BaseException:
@@ -151,12 +177,19 @@ class FilesystemStore(RecordStore):
         with self._locked_record(id_) as found:
             if not found:
                 return False
-            temporary = self._write_temporary(id_, data)
+            fd, temporary = self._write_temporary(id_, data)
             try:
-                os.replace(temporary, self._path(id_))
-            except BaseException:
-                os.unlink(temporary)
-                raise
+                if temporary is None:
+                    temporary = (f"{self._record_path_prefix}{_HELD_TEMP_PREFIX}"
+                                 f"{os.urandom(8).hex()}")
+                    _link_unnamed(fd, temporary)
+                try:
+                    os.replace(temporary, self._path(id_))
+                except BaseException:
+                    os.unlink(temporary)
+                    raise
+            finally:
+                os.close(fd)
         self._sync_directory()
         return True
 
@@ -174,7 +207,7 @@ class FilesystemStore(RecordStore):
             for entry in entries:
                 if entry.name.startswith("."):
                     if entry.name.startswith(_TEMP_PREFIX):
-                        _remove_if_abandoned(entry.path)
+                        _remove_if_abandoned(entry)
                     continue
                 if not entry.is_file():  # a FIFO or a directory named like an ID never loads
                     continue
@@ -207,24 +240,49 @@ class FilesystemStore(RecordStore):
         # an ID is a checked PREFIX.N, which holds no separator: no need for os.path.join
         return self._record_path_prefix + id_
 
-    def _write_temporary(self, id_: Id, data: bytes) -> str:
-        """Write `data` to a new temporary file beside the records and return its path."""
-        # random, not counted: a writer killed earlier may have left a file under the name a
-        # counter in this process (whose PID it may have had) would draw again
-        path = os.path.join(self.directory, f"{_TEMP_PREFIX}{id_}-{os.urandom(8).hex()}")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    def _write_temporary(self, id_: Id, data: bytes) -> tuple[int, str | None]:
+        """Write `data` to a new file beside the records, and return it open and locked, with
+        its path, or None for a file that has no name.
+
+        The caller closes it only once the file is in place or its name removed: `list`
+        removes the temporary files no writer holds.
+        """
+        fd = self._open_unnamed() if self._unnamed_files is not False else None
+        path = None
+        if fd is None:
+            # random, not counted: a writer killed earlier may have left a file under the name a
+            # counter in this process (whose PID it may have had) would draw again
+            path = os.path.join(self.directory, f"{_TEMP_PREFIX}{id_}-{os.urandom(8).hex()}")
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
         try:
-            # held until the file is closed: `list` removes the temporary files no writer holds
             fcntl.flock(fd, fcntl.LOCK_EX)
             _write_all(fd, data)
             if self.durable and not self._sync_deferred:
                 os.fsync(fd)
         except BaseException:
-            os.unlink(path)
-            raise
-        finally:
+            if path is not None:
+                os.unlink(path)
             os.close(fd)
-        return path
+            raise
+        return fd, path
+
+    def _open_unnamed(self) -> int | None:
+        """A new unnamed file in the store directory, or None where none can be made (the
+        first call finds out, for the later ones)."""
+        try:
+            fd = os.open(self.directory, os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o666)
+        except OSError as exc:
+            if exc.errno not in _NO_UNNAMED_FILES:
+                raise
+            self._unnamed_files = False
+            return None
+        if self._unnamed_files is None:
+            # it gets its name through /proc, which a chroot or a container may lack
+            self._unnamed_files = os.path.exists(f"{_FD_LINKS}{fd}")
+            if not self._unnamed_files:
+                os.close(fd)
+                return None
+        return fd
 
     @contextlib.contextmanager
     def _locked_record(self, id_: Id) -> Iterator[bool]:
@@ -338,24 +396,35 @@ def _write_all(fd: int, data: bytes) -> None:
             written += os.write(fd, view[written:])
 
 
-def _remove_if_abandoned(path: str) -> None:
-    """Remove the temporary file `path` if the writer that made it is gone.
+def _link_unnamed(fd: int, path: str) -> None:
+    """Give the unnamed file open as `fd` the name `path`; FileExistsError if it is taken."""
+    # linkat(AT_SYMLINK_FOLLOW) through /proc needs no privilege (AT_EMPTY_PATH does); os.link
+    # calls linkat, not link(), which does not follow the /proc link, only when given a directory
+    # fd before Python 3.14 (CPython gh-81793); the kernel ignores it for an absolute path
+    os.link(f"{_FD_LINKS}{fd}", path, src_dir_fd=fd, follow_symlinks=True)
 
-    It is gone when no process holds the file's lock (a writer holds it from
-    just after creating the file until it closes it) and the file has not
-    changed for `ABANDONED_AFTER_S`, which covers the moment between creating
-    the file and locking it, and between closing it and moving it into place.
-    A file that cannot be opened or removed (a read-only directory) is left.
+
+def _remove_if_abandoned(entry: os.DirEntry[str]) -> None:
+    """Remove the temporary file `entry` if the writer that made it is gone.
+
+    A writer holds the lock of a ``.tmp-held-...`` file for as long as the
+    file has that name, so it is gone when no process holds the lock.  A
+    ``.tmp-ID-...`` file was named before it was locked (and earlier
+    versions closed it before moving it into place), so its writer is gone
+    when no process holds its lock and it has not changed for
+    `ABANDONED_AFTER_S`.  A file that cannot be opened or removed (a
+    read-only directory) is left.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOFOLLOW)
+        fd = os.open(entry.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOFOLLOW)
     except OSError:
         return
     try:
-        if time.time() - os.fstat(fd).st_mtime < ABANDONED_AFTER_S:
+        if not entry.name.startswith(_HELD_TEMP_PREFIX) \
+                and time.time() - os.fstat(fd).st_mtime < ABANDONED_AFTER_S:
             return
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        os.unlink(path)
+        os.unlink(entry.path)
     except OSError:
         return  # a writer holds it, another list() removed it first, or it cannot be removed
     finally:

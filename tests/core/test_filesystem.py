@@ -1,24 +1,31 @@
 """What only `FilesystemStore` does: ``file://`` URLs, its directory, atomic record files with no
-temporary file left behind, the shared ID counter, durability, read-only directories, GC3Pie job
-directories, and a cost per operation that does not grow with the number of records.
+temporary file left behind, not even by a writer killed in the middle, the shared ID counter,
+durability, read-only directories, GC3Pie job directories, and a cost per operation that does
+not grow with the number of records.
 
-A full disk is the one thing provoked by a mock (an ``OSError(ENOSPC)`` from one system call);
-a failing write is real (``RLIMIT_FSIZE`` in a child process), as is the read-only directory (a
-child that drops root privileges when it has them).
+A full disk and a file system that makes no unnamed files are the things provoked by mocks (an
+``OSError`` from one system call); a failing write is real (``RLIMIT_FSIZE`` in a child
+process), as is the read-only directory (a child that drops root privileges when it has them),
+and so are the writers SIGKILLed in the middle (a child stopped in the call that puts its record
+in place is stopped by replacing that call in the child alone).
 """
 
 from __future__ import annotations
 
 import errno
 import fcntl
+import itertools
 import os
 import pickle
+import random
 import shutil
+import signal
 import stat
 import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +44,9 @@ from gc3store import (
 )
 from gc3store.filesystem import DEFAULT_DIRECTORY, SEQUENCE_BLOCK, SEQUENCE_FILE
 from gc3store.records import encode
+
+HELD_PREFIX = ".tmp-held-"
+"""How a temporary file is named that its writer holds locked for as long as it has the name."""
 
 
 class Task(Persistable):
@@ -172,6 +182,8 @@ class TestDirectory:
 
     def test_list_removes_the_temporary_files_of_writers_that_are_gone(self,
                                                                         store_dir: Path) -> None:
+        """Files named before they were locked (``.tmp-ID-...``: written where no unnamed file can
+        be made, or by earlier versions) go once no writer holds them and they are stale."""
         store = FilesystemStore(store_dir)
         id_ = store.save(Task())
         stale = time.time() - filesystem.ABANDONED_AFTER_S - 1
@@ -279,9 +291,13 @@ class TestCounter:
 
 
 class TestDurability:
+    @pytest.mark.parametrize("files", ["unnamed", "named"])
     @pytest.mark.parametrize("durable", [True, False])
     def test_durable_flushes_every_file_and_directory_change_and_only_then(
-            self, store_dir: Path, monkeypatch: pytest.MonkeyPatch, durable: bool) -> None:
+            self, store_dir: Path, monkeypatch: pytest.MonkeyPatch, durable: bool,
+            files: str) -> None:
+        if files == "named":
+            monkeypatch.delattr(os, "O_TMPFILE")  # as where no unnamed file can be made
         store = FilesystemStore(store_dir, durable=durable)
         task = Task("v1")
         id_ = store.save(task)
@@ -309,16 +325,18 @@ class TestDurability:
     def test_a_new_counter_is_flushed_with_its_directory(
             self, store_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         synced: list[str] = []
+        inodes: list[int] = []
         real_fsync = os.fsync
 
         def fsync(fd: int) -> None:
             synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+            inodes.append(os.fstat(fd).st_ino)
             real_fsync(fd)
 
         monkeypatch.setattr(os, "fsync", fsync)
         id_ = FilesystemStore(store_dir).save(Task())
         assert synced[:2] == [str(store_dir / SEQUENCE_FILE), str(store_dir)]
-        assert synced[2].startswith(str(store_dir / f".tmp-{id_}-"))
+        assert inodes[2] == (store_dir / id_).stat().st_ino  # the record, before it had a name
         assert synced[3:] == [str(store_dir)]
 
 
@@ -365,7 +383,7 @@ class TestNothingLeftBehind:
 
     @staticmethod
     def inject_enospc(monkeypatch: pytest.MonkeyPatch, failing: str) -> None:
-        def full(*_: Any) -> None:
+        def full(*_: Any, **__: Any) -> None:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
         if failing in ("link", "replace"):
@@ -402,6 +420,216 @@ class TestNothingLeftBehind:
         assert in_child(save_beyond_the_file_size_limit) == [errno.EFBIG, errno.EFBIG, False]
         assert snapshot(store_dir) == before
         assert FilesystemStore(store_dir).load(id_).name == "small"
+
+
+# -- writers killed in the middle ----------------------------------------------------------------
+
+@pytest.fixture
+def unnamed_files(store_dir: Path) -> None:
+    """Skip unless the file system of the store directory makes unnamed files (``O_TMPFILE``)."""
+    try:
+        os.close(os.open(store_dir, os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC))
+    except OSError as exc:
+        pytest.skip(f"{store_dir} cannot hold unnamed files (O_TMPFILE): {exc.strerror}")
+
+
+@pytest.fixture
+def named_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stores opened in the test (and its children) write named temporary files, as where the
+    kernel makes no unnamed files."""
+    monkeypatch.delattr(os, "O_TMPFILE")
+
+
+def stop_in(channel: Connection, directory: Path, call: str, id_: str | None) -> None:
+    """In a child: save a new record (`id_` None) or replace `id_`, stopping in the `call` to `os`
+    that puts the record in place, and saying so; the parent kills the child there."""
+    def stopped(*_: Any, **__: Any) -> None:
+        channel.send(f"in os.{call}")
+        channel.recv()  # never answered
+
+    setattr(os, call, stopped)  # the child's own os module: the parent's is untouched
+    store = FilesystemStore(directory)
+    if id_ is None:
+        store.save(Task("new"))
+    else:
+        store.replace(id_, Task("v2"))
+
+
+RECORD_SIZES = (10, 100_000)
+"""The payloads the killed writers write: one of 100 kB takes long enough to be cut."""
+KILLED_WRITERS = 40
+MOST_REPORTS_BEFORE_A_KILL = 30
+
+
+def save_and_replace_until_killed(channel: Connection, directory: Path, durable: bool,
+                                  ids: list[str], seed: int) -> None:
+    """In a child: save new records and replace `ids` (and the new ones) at random, reporting
+    each call as ``(ID, version, returned)`` as it begins and once it returned, forever."""
+    store = FilesystemStore(directory, durable=durable)
+    rng = random.Random(seed)
+    for number in itertools.count():
+        task = Task(f"{seed}-{number}", payload=b"x" * rng.choice(RECORD_SIZES))
+        if rng.random() < 0.5:
+            channel.send((None, task.name, False))
+            ids.append(store.save(task))
+            channel.send((ids[-1], task.name, True))
+        else:
+            id_ = rng.choice(ids)
+            channel.send((id_, task.name, False))
+            store.replace(id_, task)
+            channel.send((id_, task.name, True))
+
+
+class TestKilledWriters:
+    """A writer SIGKILLed in the middle of a save or a replace leaves no record lost or torn, and
+    no temporary file that `list` does not remove at once; a live writer's it never removes.
+
+    How it is provoked: a forked writer is killed at a random moment after a random number of
+    its reports (about one kill in a hundred lands while a temporary file has a name), or
+    stopped in the call that puts its record in place and killed there.
+    """
+
+    @pytest.mark.usefixtures("unnamed_files")
+    @pytest.mark.parametrize("operation", ["save", "replace"])
+    def test_list_keeps_a_live_writers_temporary_file_and_removes_it_once_the_writer_is_killed(
+            self, store_dir: Path, fork_child: Callable[..., Any], operation: str) -> None:
+        id_ = FilesystemStore(store_dir).save(Task("v1"))
+        call = "link" if operation == "save" else "replace"
+        writer = fork_child(stop_in, store_dir, call, id_ if operation == "replace" else None)
+        assert writer.receive() == f"in os.{call}"
+        held = temporaries(store_dir)
+        # a new record has no name until it has its own; a replacing one, a name its writer holds
+        assert [name.startswith(HELD_PREFIX) for name in held] == (
+            [] if operation == "save" else [True])
+        assert FilesystemStore(store_dir).list() == [id_]
+        assert temporaries(store_dir) == held
+        writer.kill()
+        assert FilesystemStore(store_dir).list() == [id_]
+        assert temporaries(store_dir) == []
+        assert FilesystemStore(store_dir).load(id_).name == "v1"
+
+    @pytest.mark.usefixtures("unnamed_files")
+    def test_a_writer_killed_at_random_moments_loses_nothing_and_list_removes_its_leftovers(
+            self, store_dir: Path, fork_child: Callable[..., Any]) -> None:
+        rng = random.Random()
+        first = FilesystemStore(store_dir)
+        # each live ID, with the version it was last acknowledged with
+        acknowledged = {str(first.save(Task("v0"))): "v0" for _ in range(4)}
+        for round_ in range(KILLED_WRITERS):
+            writer = fork_child(save_and_replace_until_killed, store_dir, round_ % 2 == 0,
+                                list(acknowledged), rng.randrange(2 ** 32))
+            reports = [writer.receive() for _ in range(rng.randint(1, MOST_REPORTS_BEFORE_A_KILL))]
+            os.kill(writer.pid, signal.SIGKILL)
+            reports += writer.drain()
+            writer.kill()
+            cut = None
+            for id_, version, returned in reports:
+                cut = None if returned else (id_, version)
+                if returned:
+                    acknowledged[id_] = version
+            store = FilesystemStore(store_dir)
+            listed = set(store.list())
+            where = f"after kill {round_ + 1}, which cut short {cut}"
+            assert temporaries(store_dir) == [], where
+            if cut is not None:
+                self.settle(store, cut, listed, acknowledged)
+            assert listed == set(acknowledged), where
+            for id_ in {id_ for id_, _, _ in reports if id_ is not None}:
+                assert store.load(id_).name == acknowledged[id_], where
+        store = FilesystemStore(store_dir)
+        assert {id_: store.load(id_).name for id_ in store.list()} == acknowledged
+        assert set(os.listdir(store_dir)) == set(acknowledged) | {SEQUENCE_FILE}
+
+    @staticmethod
+    def settle(store: FilesystemStore, cut: tuple[str | None, str], listed: set[str],
+               acknowledged: dict[str, str]) -> None:
+        """Take into `acknowledged` what became of the call the kill cut short."""
+        id_, version = cut
+        if id_ is None:  # a save: its record is there whole, or not at all
+            new = listed - set(acknowledged)
+            assert len(new) <= 1, f"one save was cut short, yet {sorted(new)} are new"
+            for new_id in new:
+                assert store.load(new_id).name == version
+                acknowledged[new_id] = version
+            return
+        found = store.load(id_).name
+        assert found in (acknowledged[id_], version), (
+            f"{id_} loads {found!r} after a kill in the middle of replacing it, neither "
+            f"{acknowledged[id_]!r}, acknowledged, nor {version!r}, being written")
+        acknowledged[id_] = found
+
+
+class TestNamedTemporaryFiles:
+    """Where no unnamed file can be made, records are written to named temporary files: the store
+    works as well, asks the file system only once, and `list` removes such a file only once no
+    writer holds it and it is stale (`filesystem.ABANDONED_AFTER_S`)."""
+
+    @pytest.fixture(params=["no O_TMPFILE", "refused by the file system", "no /proc"])
+    def unnamed_attempts(self, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
+                         tmp_path: Path) -> list[int]:
+        """Make unnamed files unavailable one way; return the list that counts the attempts."""
+        attempts: list[int] = []
+        if request.param == "no O_TMPFILE":
+            monkeypatch.delattr(os, "O_TMPFILE")
+            return attempts
+        unnamed, real_open = os.O_TMPFILE, os.open
+
+        def counted_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+            if flags & unnamed == unnamed:
+                attempts.append(flags)
+                if request.param == "refused by the file system":
+                    raise OSError(errno.EOPNOTSUPP, os.strerror(errno.EOPNOTSUPP), path)
+            return real_open(path, flags, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", counted_open)
+        if request.param == "no /proc":
+            monkeypatch.setattr(filesystem, "_FD_LINKS", f"{tmp_path / 'no-proc'}/")
+        return attempts
+
+    def test_records_are_written_to_named_files_and_unnamed_ones_tried_once(
+            self, store_dir: Path, monkeypatch: pytest.MonkeyPatch,
+            unnamed_attempts: list[int]) -> None:
+        written: list[str] = []
+        real_fsync = os.fsync
+
+        def fsync(fd: int) -> None:
+            written.append(os.path.basename(os.readlink(f"/proc/self/fd/{fd}")))
+            real_fsync(fd)
+
+        monkeypatch.setattr(os, "fsync", fsync)
+        store = FilesystemStore(store_dir)
+        ids = [store.save(Task(str(n))) for n in range(3)]
+        store.replace(ids[0], Task("replaced"))
+        store.remove(ids[1])
+        named_after = [name.removeprefix(".tmp-").rsplit("-", 1)[0] for name in written
+                       if name.startswith(".tmp-")]
+        assert named_after == [*ids, ids[0]]  # each record, written to a file named after its ID
+        assert len(unnamed_attempts) <= 1
+        assert temporaries(store_dir) == []
+        fresh = FilesystemStore(store_dir)
+        assert {id_: fresh.load(id_).name for id_ in fresh.list()} == {ids[0]: "replaced",
+                                                                        ids[2]: "2"}
+
+    @pytest.mark.usefixtures("named_files")
+    @pytest.mark.parametrize("operation", ["save", "replace"])
+    def test_list_removes_a_killed_writers_named_file_only_once_it_is_stale(
+            self, store_dir: Path, fork_child: Callable[..., Any], operation: str) -> None:
+        id_ = FilesystemStore(store_dir).save(Task("v1"))
+        call = "link" if operation == "save" else "replace"
+        writer = fork_child(stop_in, store_dir, call, id_ if operation == "replace" else None)
+        assert writer.receive() == f"in os.{call}"
+        [left] = temporaries(store_dir)
+        assert not left.startswith(HELD_PREFIX)
+        assert FilesystemStore(store_dir).list() == [id_]
+        assert temporaries(store_dir) == [left]
+        writer.kill()
+        assert FilesystemStore(store_dir).list() == [id_]
+        assert temporaries(store_dir) == [left]  # no writer holds it, but it is fresh
+        stale = time.time() - filesystem.ABANDONED_AFTER_S - 1
+        os.utime(store_dir / left, (stale, stale))
+        assert FilesystemStore(store_dir).list() == [id_]
+        assert temporaries(store_dir) == []
+        assert FilesystemStore(store_dir).load(id_).name == "v1"
 
 
 def use_read_only_store(drop_root: Callable[[], str | None], directory: Path, id_: str) -> Any:
