@@ -207,11 +207,11 @@ class _OddHashId(str):
     __eq__ = str.__eq__
 
 
-@zoo("odd-hash-ids", 2, 7)
+@zoo("odd-hash-ids", 2)
 class OddHashIdsStore(FilesystemStore, Broken):
     """Clause 2: save() returns IDs equal to the plain strings of their text but hashing otherwise.
 
-    So an ID and the same text that list() returns are two keys of a set (clause 7 too).
+    So an ID and the same text that list() returns are two keys of one set.
     """
 
     def save(self, obj: Any) -> Any:
@@ -386,9 +386,12 @@ class LoadWithoutIdStore(FilesystemStore, Broken):
         return obj
 
 
-@zoo("invalidate-cache-does-nothing", 4)
+@zoo("invalidate-cache-does-nothing", 4, 6)
 class InvalidateCacheDoesNothingStore(FilesystemStore, Broken):
-    """Clause 4: invalidate_cache() does nothing, so load() keeps returning the stale object."""
+    """Clause 4: invalidate_cache() does nothing, so load() keeps returning the stale object.
+
+    Also after another instance removed it (clause 6).
+    """
 
     def invalidate_cache(self) -> None:
         pass
@@ -568,9 +571,13 @@ class RemoveUnknownQuietlyStore(FilesystemStore, Broken):
             super().remove(id_)
 
 
-@zoo("remove-only-forgets", 6)
+@zoo("remove-only-forgets", 6, 7)
 class RemoveOnlyForgetsStore(FilesystemStore, Broken):
-    """Clause 6: remove() drops the object from the cache but leaves its record in the storage."""
+    """Clause 6: remove() drops the object from the cache but leaves its record in the storage.
+
+    So the kit cannot remove the records it damaged, and list() then shows IDs that do not
+    load (clause 7).
+    """
 
     def remove(self, id_: str) -> None:
         checked = self._check_id(id_)
@@ -604,9 +611,13 @@ class ListMissesNewestStore(FilesystemStore, Broken):
 _TOMBSTONE = ".removed-"
 
 
-@zoo("lists-removed", 7)
+@zoo("lists-removed", 7, 10)
 class ListsRemovedStore(FilesystemStore, Broken):
-    """Clause 7: remove() keeps the record as a hidden tombstone, which list() lists."""
+    """Clause 7: remove() keeps the record as a hidden tombstone, which list() lists.
+
+    A failed save removes the records it created, so their tombstones are listed too: a
+    listed record of the failed save that does not load (clause 10).
+    """
 
     def _delete(self, id_: Id) -> bool:
         with self._locked_record(id_) as found:
@@ -671,9 +682,12 @@ class ListCachedPerInstanceStore(FilesystemStore, Broken):
 
 # -- clause 8: Persistable references ----------------------------------------------------------
 
-@zoo("persistable-inline", 8)
+@zoo("persistable-inline", 8, 15)
 class PersistableInlineStore(FilesystemStore, Broken):
-    """Clause 8: referenced `Persistable` objects are pickled inside the referring record."""
+    """Clause 8: referenced `Persistable` objects are pickled inside the referring record.
+
+    The changed-flag economy has nothing left to keep (clause 15).
+    """
 
     def _reference(self, session: Any, obj: Persistable) -> Any:
         return None
@@ -710,9 +724,12 @@ class AlwaysResavesReferencesStore(FilesystemStore, Broken):
         return str(in_progress if in_progress is not None else self._save(session, obj))
 
 
-@zoo("never-resaves-references", 8)
+@zoo("never-resaves-references", 8, 15)
 class NeverResavesReferencesStore(FilesystemStore, Broken):
-    """Clause 8: a referenced `Persistable` that has an ID is never saved again, changed or not."""
+    """Clause 8: a referenced `Persistable` that has an ID is never saved again, changed or not.
+
+    The economy saves one whose changed flag is set, so clause 15 fails too.
+    """
 
     def _reference(self, session: Any, obj: Persistable) -> str:
         in_progress = session.in_progress.get(id(obj))
