@@ -256,6 +256,8 @@ class StoreHarness:
         self._listed_before: set[str] | None = None
         self._labels = itertools.count(1)
         self._store: RecordingStore | None = None
+        self._opened: list[Any] = []
+        """Every store instance the test opened, closed when it ends."""
 
     @property
     def store(self) -> RecordingStore:
@@ -299,6 +301,7 @@ class StoreHarness:
         self.log.entries.append(f"{label} = store_factory() -> {short(store)}")
         if self._listed_before is None:
             self._listed_before = _listed(store)
+        self._opened.append(store)
         return RecordingStore(store, self.log, label, self.saved)
 
     def open_elsewhere(self) -> RecordingStore:
@@ -309,6 +312,7 @@ class StoreHarness:
         label = f"elsewhere{next(self._labels)}"
         store = self.other_factory()
         self.log.entries.append(f"{label} = other_store_factory() -> {short(store)}")
+        self._opened.append(store)
         return RecordingStore(store, self.log, label, self.saved_elsewhere)
 
     def fresh(self) -> RecordingStore:
@@ -333,17 +337,32 @@ class StoreHarness:
         """
         if self.saved_elsewhere and self.other_factory is not None:
             with contextlib.suppress(Exception):
-                _remove_all(self.other_factory(), self.saved_elsewhere)
+                _remove_all(self._opened_for_cleanup(self.other_factory), self.saved_elsewhere)
         if self._listed_before is None:
             return  # the test opened no store
         with contextlib.suppress(Exception):
-            store = self.factory()
+            store = self._opened_for_cleanup(self.factory)
             mine = self.child_tokens | tokens.made_since(self._first_token)
             # all are loaded before any is removed: a record referring to one removed no longer
             # loads, and could not be told for one of this test's
             found = {id_ for id_ in (_listed(store) or set()) - self._listed_before
                      - plain_set(self.saved) if _token_of(store, id_) in mine}
             _remove_all(store, self.saved | found)
+
+    def _opened_for_cleanup(self, factory: StoreFactory) -> Any:
+        store = factory()
+        self._opened.append(store)
+        return store
+
+    def close(self) -> None:
+        """Close every store the test opened that can be closed (a `close` method), so that a
+        server's connections do not pile up over a run; the objects stay, for the report."""
+        for store in self._opened:
+            close = getattr(store, "close", None)
+            if callable(close):
+                with contextlib.suppress(Exception):
+                    close()
+        self._opened.clear()
 
 
 def _token_of(store: Any, id_: str) -> Any:

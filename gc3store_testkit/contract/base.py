@@ -79,9 +79,11 @@ class ContractTests:
         request.node.stash[HARNESS_KEY] = harness
         harness.record_corrupter = _fixture_or_none(request, "record_corrupter")
         extension = extension_of(request.node)
-        if extension is not None and not _offered(harness, extension):
+        try:
+            if extension is not None and not _offered(harness, extension):
+                raise NotOffered(f"{type(harness.store.wrapped).__qualname__} does not offer "
+                                 f"the {extension.name!r} extension")
+            yield harness
+        finally:
             harness.cleanup()
-            raise NotOffered(f"{type(harness.store.wrapped).__qualname__} does not offer the "
-                             f"{extension.name!r} extension")
-        yield harness
-        harness.cleanup()
+            harness.close()

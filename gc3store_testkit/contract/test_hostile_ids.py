@@ -99,7 +99,9 @@ class TestHostileIds(ContractTests):
     @clause(11)
     def test_path_like_ids_touch_nothing_outside_the_store(
             self, kit: StoreHarness, tmp_path: Path) -> None:
-        canary = tmp_path / "canary"
+        outside = tmp_path / "outside-the-store"  # the store's own files may be in tmp_path
+        outside.mkdir()
+        canary = outside / "canary"
         relative = os.path.relpath(canary)
         ids = [str(canary), relative, "../" * 30 + str(canary).lstrip("/"), f"{canary}/x"]
         store = kit.store
@@ -115,7 +117,7 @@ class TestHostileIds(ContractTests):
                               f"leaves the file it names alone", f"{canary} unchanged",
                               f"{name} {result}, and {canary} " + (
                                   "is gone" if content is None else f"holds {short(content)}"))
-                strays = sorted(set(tmp_path.iterdir()) - {canary})
+                strays = sorted(set(outside.iterdir()) - {canary})
                 checks.expect(not strays, f"{name}({id_!r}), a path-like ID, creates no file "
                               f"outside the store", "no other file", strays)
                 for stray in strays:
