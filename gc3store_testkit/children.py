@@ -147,14 +147,15 @@ def _outcome(message: tuple[Any, ...]) -> Any:
 
 def run_children(task: Callable[..., Any], args_per_child: Sequence[tuple[Any, ...]], *,
                  method: str, timeout: float, synchronized: bool = False,
-                 environ: Mapping[str, str | None] | None = None) -> list[Any]:
+                 environs: Sequence[Mapping[str, str | None]] | None = None) -> list[Any]:
     """Run ``task(*args)`` in one child per entry of `args_per_child`; return their results.
 
     With ``method="fork"`` the arguments are inherited, not pickled, so they
     may include store instances; with ``"spawn"`` they must be picklable.
     When `synchronized`, each child gets one more argument, a barrier shared
     by all of them, so that they can start their work at the same moment.
-    `environ` sets (None: unsets) environment variables of spawned children.
+    `environs` sets (None: unsets) environment variables of spawned children, one mapping
+    per child.
     """
     context: Any = multiprocessing.get_context(method)
     if synchronized:
@@ -162,12 +163,12 @@ def run_children(task: Callable[..., Any], args_per_child: Sequence[tuple[Any, .
         args_per_child = [(*args, barrier) for args in args_per_child]
     channels, processes, watchdogs = [], [], []
     try:
-        for args in args_per_child:
+        for number, args in enumerate(args_per_child):
             receiver, sender = context.Pipe(duplex=False)
             watchdog = Watchdog(timeout)
             process = context.Process(target=_child_main,
                                       args=(_setup, task, args, sender, watchdog), daemon=True)
-            with environment(environ or {}):
+            with environment(environs[number] if environs else {}):
                 process.start()
             sender.close()
             channels.append(receiver)

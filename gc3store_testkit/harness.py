@@ -341,13 +341,21 @@ class StoreHarness:
         if self._listed_before is None:
             return  # the test opened no store
         with contextlib.suppress(Exception):
-            store = self._opened_for_cleanup(self.factory)
+            store = self._main_store_for_cleanup()
             mine = self.child_tokens | tokens.made_since(self._first_token)
             # all are loaded before any is removed: a record referring to one removed no longer
             # loads, and could not be told for one of this test's
             found = {id_ for id_ in (_listed(store) or set()) - self._listed_before
                      - plain_set(self.saved) if _token_of(store, id_) in mine}
             _remove_all(store, self.saved | found)
+
+    def _main_store_for_cleanup(self) -> Any:
+        """The test's main instance with its cache dropped, else a new one (opening one is
+        what costs most on a server)."""
+        if self._store is None:
+            return self._opened_for_cleanup(self.factory)
+        self._store.wrapped.invalidate_cache()
+        return self._store.wrapped
 
     def _opened_for_cleanup(self, factory: StoreFactory) -> Any:
         store = factory()
