@@ -68,6 +68,17 @@ class Unpicklable:
         raise TypeError("Unpicklable objects refuse to be pickled (a deliberate failure)")
 
 
+class Interrupted(BaseException):
+    """Not an `Exception`: what a KeyboardInterrupt or a SystemExit is to a store."""
+
+
+class InterruptsPickling:
+    """An object whose pickling is interrupted by an `Interrupted`, as by a Ctrl-C."""
+
+    def __reduce__(self) -> Any:
+        raise Interrupted("pickling interrupted (a deliberate interruption)")
+
+
 def state_of(obj: Any) -> dict[str, Any]:
     """The attributes of `obj` that a store must keep, without the ones it sets itself."""
     return {key: value for key, value in vars(obj).items() if key not in ID_ATTRIBUTES}

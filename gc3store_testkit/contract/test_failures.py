@@ -5,7 +5,12 @@ object, not for a new `Persistable` inside it), the `changed` flags stay as
 they were, the earlier version stays, and after a crash every ID the writer
 reported loads whole, as does every listed ID.
 
-How it is provoked: the failure with an object whose pickling raises; the
+How it is provoked: the failure with an object whose pickling raises (an
+`Exception`, or an `Interrupted`, which is not one, as a Ctrl-C is not),
+and with the storage refusing the write: in a forked child, writes past a
+file size limit (``RLIMIT_FSIZE``) fail, as on a full disk, so a store
+that writes files fails its saves of large objects there (a store that
+writes nowhere the limit reaches saves them, and is checked to have); the
 crash with SIGKILL, in a child process running a loop of saves and
 replaces.  Half of the children are killed by the parent as soon as they
 announce their n-th write (n random); the other half kill themselves at a
@@ -17,24 +22,72 @@ from __future__ import annotations
 
 import os
 import random
+import resource
 import signal
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from gc3store_testkit.children import StreamingChild, streaming_child
+from gc3store_testkit.children import StreamingChild, run_children, streaming_child
 from gc3store_testkit.contract.base import ContractTests, clause
 from gc3store_testkit.contract.checks import (
     expect_replace_works,
     list_if_supported,
     listed_but_not_loading,
     listed_ids,
+    load_or_none,
     tokens_of_new_ids,
 )
 from gc3store_testkit.harness import Checks, StoreHarness, expect, raises_one_of, short
-from gc3store_testkit.samples import Record, Task, Unpicklable
+from gc3store_testkit.samples import Interrupted, InterruptsPickling, Record, Task, Unpicklable
 
 KILLS = 12
 SAVING, SAVED, REPLACING = "saving", "saved", "replacing"
+
+
+FILE_SIZE_LIMIT = 1 << 20
+"""The size past which a child's writes fail, as on a full disk."""
+
+LARGE = 4 << 20
+"""The size of the objects it saves past the limit."""
+
+
+def attempt(call: Callable[[], Any]) -> str:
+    """What `call()` did: returned, or raised what."""
+    try:
+        result = call()
+    except Exception as exc:
+        return f"raised {type(exc).__name__}: {short(str(exc))}"
+    return f"returned {short(result)}"
+
+
+def write_past_a_file_size_limit(factory: Callable[[], Any]) -> dict[str, Any]:
+    """In a forked child: save, re-save and replace large objects past a file size limit.
+
+    Returns what each call did and what the objects carried afterwards, for
+    the parent to judge against the storage.
+    """
+    store = factory()
+    kept = Task("kept", payload=b"small")  # 5 bytes
+    kept_id = store.save(kept)
+    child = Task("new child of a large object")
+    large = Record(child=child, payload=os.urandom(LARGE))
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, hard))
+    try:
+        saved = attempt(lambda: store.save(large))
+        kept.payload, kept.changed = os.urandom(LARGE), True
+        resaved = attempt(lambda: store.save(kept))
+        replacement = Record(payload=os.urandom(LARGE))
+        replaced = attempt(lambda: store.replace(kept_id, replacement))
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+    return {"kept": (kept_id, kept.token), "replacement": replacement.token,
+            "tokens": [large.token, child.token],
+            "save": saved, "resave": resaved, "replace": replaced,
+            "ids": [getattr(obj, "persistent_id", None) for obj in (large, child)],
+            "child changed": child.changed, "kept id": getattr(kept, "persistent_id", None)}
 
 
 def save_until_killed(factory: Callable[[], Any],
@@ -115,6 +168,69 @@ class TestFailures(ContractTests):
             broken = listed_but_not_loading(reader, listed_ids(reader) - before)
             checks.expect(not broken, "a failed save leaves no record behind, not even an empty "
                           "or partial one that list() shows", "every new listed ID loads",
+                          "; ".join(broken[:5]))
+        checks.report()
+
+    @clause(10)
+    def test_an_interrupted_save_lets_the_interruption_out_and_leaves_no_id(
+            self, kit: StoreHarness) -> None:
+        child = Task("new child of an interrupted save")
+        doomed = Record(child=child, interruption=InterruptsPickling())
+        try:
+            kit.store.save(doomed)
+        except Interrupted:
+            pass
+        except BaseException as exc:
+            expect(False, "save() interrupted by a BaseException that is not an Exception (as "
+                   "by KeyboardInterrupt) lets it out as it is", "Interrupted raised",
+                   f"{type(exc).__name__}: {exc}")
+        else:
+            expect(False, "save() of an object whose pickling is interrupted raises",
+                   "Interrupted raised", "no exception")
+        checks = Checks()
+        for obj in (doomed, child):
+            checks.expect(not hasattr(obj, "persistent_id"), "an interrupted save leaves no ID "
+                          "on the object, nor on a new object inside it",
+                          "no persistent_id attribute", f"{type(obj).__name__}.persistent_id = "
+                          f"{short(getattr(obj, 'persistent_id', None))}")
+        checks.expect(child.changed is True, "an interrupted save leaves the changed flag of a "
+                      "new object inside it as it was", True, short(child.changed))
+        checks.report()
+
+    @clause(10, requires="shared_between_processes")
+    def test_writes_the_storage_refuses_change_nothing(self, kit: StoreHarness) -> None:
+        before = list_if_supported(kit)
+        [seen] = run_children(write_past_a_file_size_limit, [(kit.factory,)], method="fork",
+                              timeout=kit.options.timeout)
+        kept_id, kept_token = seen["kept"]
+        kit.saved.add(kept_id)
+        kit.child_tokens.update([*seen["tokens"], kept_token])
+        checks = Checks()
+        large_id, child_id = seen["ids"]
+        if seen["save"].startswith("raised"):
+            checks.expect(large_id is None and child_id is None, "a save the storage refused "
+                          "leaves no ID on the object, nor on a new object inside it",
+                          "no persistent_id", f"{large_id!r}, {child_id!r}")
+            checks.expect(seen["child changed"] is True, "a save the storage refused leaves the "
+                          "changed flag of a new object inside it as it was", True,
+                          seen["child changed"])
+        reader = kit.fresh()
+        stored = load_or_none(reader, kept_id)
+        found = (getattr(stored, "token", None), len(getattr(stored, "payload", b"")))
+        if not seen["replace"].startswith("raised"):
+            expected = (seen["replacement"], LARGE)
+        else:
+            expected = (kept_token, LARGE if seen["resave"].startswith("returned") else 5)
+        checks.expect(found == expected, "a re-save or a replace the storage refused keeps the "
+                      "version before it", f"token and payload size {expected}",
+                      f"{found} (the re-save {seen['resave']}; the replace {seen['replace']})")
+        if seen["resave"].startswith("raised"):
+            checks.expect(seen["kept id"] == kept_id, "a re-save the storage refused leaves the "
+                          "object's ID as it was", repr(kept_id), short(seen["kept id"]))
+        if before is not None:
+            broken = listed_but_not_loading(reader, listed_ids(reader) - before)
+            checks.expect(not broken, "writes the storage refused leave no record behind, not "
+                          "even an empty or partial one", "every new listed ID loads",
                           "; ".join(broken[:5]))
         checks.report()
 

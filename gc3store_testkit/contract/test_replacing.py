@@ -91,3 +91,20 @@ class TestReplacing(ContractTests):
                     if token == child.token}
             expect(not left, "a refused replace stores nothing, not even the new objects it "
                    "refers to", "no record of the new object", f"stored: {left}")
+
+    @clause(5)
+    def test_replace_with_an_object_loaded_from_another_id_leaves_that_id_its_own(
+            self, kit: StoreHarness) -> None:
+        first, second = kit.store.save(Task("first")), kit.store.save(Task("second"))
+        moved = kit.store.load(first)
+        kit.store.replace(second, moved)
+        expect(getattr(moved, "persistent_id", None) == second, "replace(id, obj) of an object "
+               "loaded from another ID gives it the new ID", repr(second),
+               short(getattr(moved, "persistent_id", None)))
+        again = kit.store.load(first)
+        seen = (getattr(again, "persistent_id", None), getattr(again, "name", None))
+        expect(again is not moved and seen == (first, "first"), f"after replace({second!r}, obj) "
+               f"of the object loaded from {first!r}, load({first!r}) returns {first!r}'s record, "
+               f"not the object that now stands for {second!r}", (first, "first"),
+               f"{'the moved object' if again is moved else 'an object'} with persistent_id and "
+               f"name {seen}")

@@ -21,6 +21,7 @@ import collections
 import contextlib
 import os
 import pickle
+import sys
 import threading
 import weakref
 import zlib
@@ -545,6 +546,17 @@ class ReplaceChecksLateStore(FilesystemStore, Broken):
     rolls_back_operations = True
 
 
+@zoo("moved-object-stays-cached", 5)
+class MovedObjectStaysCachedStore(FilesystemStore, Broken):
+    """Clause 5: replace(id, obj) of an object loaded from another ID leaves it cached under that
+    ID, so loading that ID returns the object that now stands for the other."""
+
+    def _stamp(self, session: Any, obj: Any, id_: Id) -> None:
+        session.in_progress[id(obj)] = id_
+        for name in records.ID_ATTRIBUTES:
+            session.set_attribute(obj, name, id_)
+
+
 # -- clause 6: removing ------------------------------------------------------------------------
 
 @zoo("remove-keeps-cache", 6)
@@ -901,6 +913,26 @@ class FailedSaveLeavesEmptyRecordStore(FilesystemStore, Broken):
                 with open(self._path(self.idfactory.new(obj)), "wb"):
                     pass
             raise
+
+
+@zoo("interrupted-save-keeps-ids", 10)
+class InterruptedSaveKeepsIdsStore(FilesystemStore, Broken):
+    """Clause 10: a save interrupted by a BaseException that is no Exception (a Ctrl-C) is not
+    undone: the objects keep the IDs it gave them."""
+
+    def _undo(self, session: Any) -> None:
+        if isinstance(sys.exc_info()[1], Exception):
+            super()._undo(session)
+
+
+@zoo("refused-write-keeps-ids", 10)
+class RefusedWriteKeepsIdsStore(FilesystemStore, Broken):
+    """Clause 10: a save the disk refuses (the OS error of a full disk) is not undone: the
+    objects keep their new IDs and flags, and the records written before it stay."""
+
+    def _undo(self, session: Any) -> None:
+        if not isinstance(getattr(sys.exc_info()[1], "__cause__", None), OSError):
+            super()._undo(session)
 
 
 # -- clause 11: hostile IDs, and clause 14: damaged records ------------------------------------
