@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -256,8 +257,9 @@ class StoreHarness:
         self._listed_before: set[str] | None = None
         self._labels = itertools.count(1)
         self._store: RecordingStore | None = None
-        self._opened: list[Any] = []
-        """Every store instance the test opened, closed when it ends."""
+        self._opened: list[weakref.ref[Any]] = []
+        """Every store instance the test opened, weakly: those still alive when it ends are
+        closed (a store dropped before holds no connection to close)."""
 
     @property
     def store(self) -> RecordingStore:
@@ -301,7 +303,7 @@ class StoreHarness:
         self.log.entries.append(f"{label} = store_factory() -> {short(store)}")
         if self._listed_before is None:
             self._listed_before = _listed(store)
-        self._opened.append(store)
+        self._track(store)
         return RecordingStore(store, self.log, label, self.saved)
 
     def open_elsewhere(self) -> RecordingStore:
@@ -312,7 +314,7 @@ class StoreHarness:
         label = f"elsewhere{next(self._labels)}"
         store = self.other_factory()
         self.log.entries.append(f"{label} = other_store_factory() -> {short(store)}")
-        self._opened.append(store)
+        self._track(store)
         return RecordingStore(store, self.log, label, self.saved_elsewhere)
 
     def fresh(self) -> RecordingStore:
@@ -352,21 +354,26 @@ class StoreHarness:
     def _main_store_for_cleanup(self) -> Any:
         """The test's main instance with its cache dropped, else a new one (opening one is
         what costs most on a server)."""
-        if self._store is None:
-            return self._opened_for_cleanup(self.factory)
-        self._store.wrapped.invalidate_cache()
-        return self._store.wrapped
+        if self._store is not None:
+            with contextlib.suppress(Exception):
+                self._store.wrapped.invalidate_cache()
+                return self._store.wrapped
+        return self._opened_for_cleanup(self.factory)
 
     def _opened_for_cleanup(self, factory: StoreFactory) -> Any:
         store = factory()
-        self._opened.append(store)
+        self._track(store)
         return store
+
+    def _track(self, store: Any) -> None:
+        with contextlib.suppress(TypeError):  # a store that cannot be weakly referenced
+            self._opened.append(weakref.ref(store))
 
     def close(self) -> None:
         """Close every store the test opened that can be closed (a `close` method), so that a
         server's connections do not pile up over a run; the objects stay, for the report."""
-        for store in self._opened:
-            close = getattr(store, "close", None)
+        for reference in self._opened:
+            close = getattr(reference(), "close", None)
             if callable(close):
                 with contextlib.suppress(Exception):
                     close()

@@ -69,6 +69,7 @@ def write_past_a_file_size_limit(factory: Callable[[], Any]) -> dict[str, Any]:
     store = factory()
     kept = Task("kept", payload=b"small")  # 5 bytes
     kept_id = store.save(kept)
+    expect(isinstance(kept_id, str), "save() returns a str ID", "a str", short(kept_id), clause=2)
     child = Task("new child of a large object")
     large = Record(child=child, payload=os.urandom(LARGE))
     soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)

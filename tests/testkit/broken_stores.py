@@ -304,9 +304,12 @@ class ResaveNewIdStore(FilesystemStore, Broken):
             raise
 
 
-@zoo("resave-not-written", 3)
+@zoo("resave-not-written", 3, 10)
 class ResaveNotWrittenStore(FilesystemStore, Broken):
-    """Clause 3: re-saving an object pickles it (so failures still raise) but never writes it."""
+    """Clause 3: re-saving an object pickles it (so failures still raise) but never writes it.
+
+    A re-save past a file size limit then returns without having written (clause 10).
+    """
 
     def _save(self, session: Any, obj: Any) -> Id:
         id_ = self._own_id(obj)
@@ -371,11 +374,12 @@ class PicklesLateMemoryStore(MemoryStore, Broken):
 
 # -- clause 4: loading and the cache -----------------------------------------------------------
 
-@zoo("load-without-id", 4, 3)
+@zoo("load-without-id", 4, 3, 5)
 class LoadWithoutIdStore(FilesystemStore, Broken):
     """Clause 4: an object load() reads from the storage carries no persistent_id.
 
-    Also clause 3: such an object, saved again, gets a new ID.
+    Also clause 3: such an object, saved again, gets a new ID; and clause 5: replaced under
+    another ID, it is not known to have stood for its own, which keeps it cached.
     """
 
     def _load(self, id_: Id) -> Any:
@@ -456,13 +460,14 @@ class CachesRawRecordsStore(FilesystemStore, Broken):
         return super()._delete(id_)
 
 
-@zoo("cache-shared-by-class", 4)
+@zoo("cache-shared-by-class", 4, 5)
 class CacheSharedByClassStore(FilesystemStore, Broken):
     """Clause 4: loaded objects are kept in one cache of the class, whatever their storage.
 
     Each instance drops an entry when it replaces or removes its ID, and all of them when
     its cache is invalidated, so instances on one storage agree; a store on another storage
-    loads the first one's objects for the same IDs.
+    loads the first one's objects for the same IDs, and an object replaced under another ID
+    stays cached under its first (clause 5).
     """
 
     loaded: ClassVar[dict[str, Any]] = {}
@@ -888,9 +893,13 @@ class WritesInPlaceStore(FilesystemStore, Broken):
             os.close(fd)
 
 
-@zoo("failed-replace-keeps-id", 10)
+@zoo("failed-replace-keeps-id", 10, 5)
 class FailedReplaceKeepsIdStore(FilesystemStore, Broken):
-    """Clause 10: a failed replace(id, obj) leaves id on obj as its persistent_id and _id."""
+    """Clause 10: a failed replace(id, obj) leaves id on obj as its persistent_id and _id.
+
+    Set before the replace, the ID also hides that obj stood for another ID, which stays cached
+    with obj (clause 5).
+    """
 
     def _replace(self, session: Any, id_: Id, obj: Any) -> None:
         for name in ("persistent_id", "_id"):
