@@ -21,9 +21,9 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from gc3store_testkit.capabilities import CAPABILITIES
-from gc3store_testkit.extensions import DECLARATION_ATTRIBUTE, EXTENSIONS
 from gc3store_testkit.certification import expected_tests
 from gc3store_testkit.clauses import CLAUSES, clause
+from gc3store_testkit.extensions import DECLARATION_ATTRIBUTE, EXTENSIONS
 
 logger = logging.getLogger(__name__)
 
