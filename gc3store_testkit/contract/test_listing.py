@@ -68,9 +68,9 @@ class TestListing(ContractTests):
         expect(all(id_ in listed for id_ in ids), "list() holds the saved IDs", ids,
                f"{len(listed)} IDs without them")
         failing = listed_but_not_loading(reader, listed)
-        expect(not failing, "every ID list() returns is the ID of a live object, which loads "
-               "(list() holds no names of the storage's own)", "every listed ID loads",
-               "; ".join(failing[:5]))
+        expect(not failing, "every ID list() returns is the ID of a live object, which loads",
+               "every listed ID loads", "listed, and not loading (a name of the storage's own, "
+               "or a record left unreadable by whatever wrote it): " + "; ".join(failing[:5]))
 
     @clause(7, requires="list")
     def test_list_sees_the_writes_of_another_instance(self, kit: StoreHarness) -> None:

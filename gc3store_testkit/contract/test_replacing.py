@@ -13,7 +13,15 @@ from gc3store_testkit.contract.checks import (
     load_or_none,
     tokens_of_new_ids,
 )
-from gc3store_testkit.harness import Checks, StoreHarness, expect, raises_one_of, short
+from gc3store_testkit.harness import (
+    Checks,
+    StoreHarness,
+    expect,
+    plain,
+    plain_set,
+    raises_one_of,
+    short,
+)
 from gc3store_testkit.samples import API, Record, Task
 
 
@@ -60,10 +68,16 @@ class TestReplacing(ContractTests):
         else:
             checks.expect(False, f"replace({id_!r}, obj) of a removed ID", "LoadError raised",
                           "no exception")
-        stored = load_or_none(kit.fresh(), id_)
+        reader = kit.fresh()
+        stored = load_or_none(reader, id_)
         checks.expect(stored is None, f"replace({id_!r}, obj) of a removed ID stores nothing",
                       f"load({id_!r}) raises LoadError", f"it loads {short(stored)}: the replace "
                       f"created the record")
+        if stored is None and "list" not in kit.unsupported:
+            listed = plain(id_) in plain_set(reader.list())
+            checks.expect(not listed, f"replace({id_!r}, obj) of a removed ID stores nothing",
+                          f"{id_!r} not listed", "listed: the replace created a record, one "
+                          "that does not load")
         checks.report()
 
     @clause(5)

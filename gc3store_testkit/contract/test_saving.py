@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from gc3store_testkit.contract.base import ContractTests, clause
-from gc3store_testkit.harness import StoreHarness, expect, short
+from gc3store_testkit.harness import StoreHarness, expect, failing_clause, short
 from gc3store_testkit.samples import Record, Slotted, Task, state_of
 
 OBJECTS_WITHOUT_ATTRIBUTES: tuple[Any, ...] = (
@@ -61,7 +61,8 @@ class TestSaving(ContractTests):
     def test_objects_that_cannot_carry_an_id_are_stored(self, kit: StoreHarness) -> None:
         problems = []
         for obj in OBJECTS_WITHOUT_ATTRIBUTES:
-            first, second = kit.store.save(obj), kit.store.save(obj)
+            with failing_clause(3, f"save({short(obj)}), an object that cannot carry an ID"):
+                first, second = kit.store.save(obj), kit.store.save(obj)
             if first == second:
                 problems.append(f"{short(obj)} saved twice got one ID {first!r}")
             loaded = kit.fresh().load(first)
