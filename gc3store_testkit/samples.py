@@ -32,6 +32,27 @@ class Task(_Persistable):  # type: ignore[misc]
         self.__dict__.update(attributes)
 
 
+class StatefulTask(Task):
+    """A `Task` that pickles its state its own way (``__getstate__`` and ``__setstate__``)."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"reversed": {key: value for key, value in vars(self).items()}, "version": 2}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state["reversed"])
+        self.restored_from_version = state["version"]
+
+
+class TaskList(_Persistable, list):  # type: ignore[misc,type-arg]
+    """A `Persistable` list: pickled with its items as well as its attributes."""
+
+    def __init__(self, items: Any = (), **attributes: Any) -> None:
+        _Persistable.__init__(self)  # which calls list.__init__, emptying the list
+        self.extend(items)
+        self.token = new_token()
+        self.__dict__.update(attributes)
+
+
 class Record:
     """A plain object with a ``__dict__``: it can carry an ID but is not `Persistable`."""
 

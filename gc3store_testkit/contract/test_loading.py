@@ -12,7 +12,7 @@ from __future__ import annotations
 from gc3store_testkit.contract.base import ContractTests, clause
 from gc3store_testkit.contract.checks import NEVER_ISSUED_ID, expect_replace_works, load_or_none
 from gc3store_testkit.harness import StoreHarness, expect, raises_one_of, short
-from gc3store_testkit.samples import API, Record, Task, state_of
+from gc3store_testkit.samples import API, Record, StatefulTask, Task, TaskList, state_of
 
 
 class TestLoading(ContractTests):
@@ -28,6 +28,33 @@ class TestLoading(ContractTests):
             expect(getattr(loaded, "persistent_id", None) == id_,
                    "the loaded object's persistent_id is the ID it was loaded by", repr(id_),
                    short(getattr(loaded, "persistent_id", "<not set>")))
+
+    @clause(4)
+    def test_objects_that_pickle_their_own_way_load_equal(self, kit: StoreHarness) -> None:
+        stateful = StatefulTask("stateful", payload=[1, 2])
+        items = TaskList([1, "two", Task("an item")], name="a list")
+        items.append(items)  # a list holding itself
+        problems = []
+        for obj in (stateful, items):
+            loaded = kit.fresh().load(kit.store.save(obj))
+            if type(loaded) is not type(obj) or state_of(loaded).get("token") != obj.token:
+                problems.append(f"{type(obj).__name__} loaded as {short(loaded)}")
+        loaded_stateful = kit.fresh().load(stateful.persistent_id)
+        if getattr(loaded_stateful, "restored_from_version", None) != 2 or \
+                getattr(loaded_stateful, "payload", None) != [1, 2]:
+            problems.append(f"StatefulTask's __setstate__ not applied: "
+                            f"{short(vars(loaded_stateful))}")
+        loaded_items = kit.fresh().load(items.persistent_id)
+        shape = [type(item).__name__ for item in loaded_items]
+        if len(loaded_items) != 4 or loaded_items[:2] != [1, "two"] or \
+                getattr(loaded_items[2], "token", None) != items[2].token or \
+                loaded_items[3] is not loaded_items or getattr(loaded_items, "name", None) != \
+                "a list":
+            problems.append(f"TaskList loaded with items {shape} and name "
+                            f"{getattr(loaded_items, 'name', None)!r}")
+        expect(not problems, "objects with their own __setstate__, and Persistable lists (their "
+               "items, their attributes, themselves among their items), load equal",
+               "each as saved", "; ".join(problems))
 
     @clause(4)
     def test_load_returns_the_same_object_while_it_is_alive(self, kit: StoreHarness) -> None:
