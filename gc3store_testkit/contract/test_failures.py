@@ -91,6 +91,14 @@ def write_past_a_file_size_limit(factory: Callable[[], Any]) -> dict[str, Any]:
             "child changed": child.changed, "kept id": getattr(kept, "persistent_id", None)}
 
 
+def expect_every_new_listed_id_loads(checks: Checks, reader: Any, before: set[str],
+                                     what: str) -> None:
+    """Note a failure unless every ID `reader` lists, and did not list `before`, loads."""
+    broken = listed_but_not_loading(reader, listed_ids(reader) - before)
+    checks.expect(not broken, f"{what} leaves no record behind, not even an empty or partial "
+                  f"one that list() shows", "every new listed ID loads", "; ".join(broken[:5]))
+
+
 def save_until_killed(factory: Callable[[], Any],
                       kill_after: float | None) -> Iterator[tuple[str, str, str]]:
     """In a child: save and replace records of varied sizes forever, announcing each write.
@@ -165,11 +173,7 @@ class TestFailures(ContractTests):
                     if token in (doomed.token, child.token)}
             checks.expect(not left, "a failed save leaves no record behind", "no new record of "
                           "the failed objects", f"left behind: {left}")
-            reader = kit.fresh()
-            broken = listed_but_not_loading(reader, listed_ids(reader) - before)
-            checks.expect(not broken, "a failed save leaves no record behind, not even an empty "
-                          "or partial one that list() shows", "every new listed ID loads",
-                          "; ".join(broken[:5]))
+            expect_every_new_listed_id_loads(checks, kit.fresh(), before, "a failed save")
         checks.report()
 
     @clause(10)
@@ -229,10 +233,7 @@ class TestFailures(ContractTests):
             checks.expect(seen["kept id"] == kept_id, "a re-save the storage refused leaves the "
                           "object's ID as it was", repr(kept_id), short(seen["kept id"]))
         if before is not None:
-            broken = listed_but_not_loading(reader, listed_ids(reader) - before)
-            checks.expect(not broken, "writes the storage refused leave no record behind, not "
-                          "even an empty or partial one", "every new listed ID loads",
-                          "; ".join(broken[:5]))
+            expect_every_new_listed_id_loads(checks, reader, before, "a write the storage refused")
         checks.report()
 
     @clause(10)
