@@ -32,8 +32,7 @@ class TestLoading(ContractTests):
     @clause(4)
     def test_objects_that_pickle_their_own_way_load_equal(self, kit: StoreHarness) -> None:
         stateful = StatefulTask("stateful", payload=[1, 2])
-        items = TaskList([1, "two", Task("an item")], name="a list")
-        items.append(items)  # a list holding itself
+        items = TaskList([1, "two", Task("an item")], name="a list")  # cycles are clause 8's
         problems = []
         for obj in (stateful, items):
             loaded = kit.fresh().load(kit.store.save(obj))
@@ -46,14 +45,13 @@ class TestLoading(ContractTests):
                             f"{short(vars(loaded_stateful))}")
         loaded_items = kit.fresh().load(items.persistent_id)
         shape = [type(item).__name__ for item in loaded_items]
-        if len(loaded_items) != 4 or loaded_items[:2] != [1, "two"] or \
+        if len(loaded_items) != 3 or loaded_items[:2] != [1, "two"] or \
                 getattr(loaded_items[2], "token", None) != items[2].token or \
-                loaded_items[3] is not loaded_items or getattr(loaded_items, "name", None) != \
-                "a list":
+                getattr(loaded_items, "name", None) != "a list":
             problems.append(f"TaskList loaded with items {shape} and name "
                             f"{getattr(loaded_items, 'name', None)!r}")
         expect(not problems, "objects with their own __setstate__, and Persistable lists (their "
-               "items, their attributes, themselves among their items), load equal",
+               "items and their attributes), load equal",
                "each as saved", "; ".join(problems))
 
     @clause(4)
