@@ -32,7 +32,8 @@ class TestLoading(ContractTests):
     @clause(4)
     def test_objects_that_pickle_their_own_way_load_equal(self, kit: StoreHarness) -> None:
         stateful = StatefulTask("stateful", payload=[1, 2])
-        items = TaskList([1, "two", Task("an item")], name="a list")  # cycles are clause 8's
+        # references and cycles are clause 8's: the items are plain values
+        items = TaskList([1, "two", {"three": 3}], name="a list")
         problems = []
         for obj in (stateful, items):
             loaded = kit.fresh().load(kit.store.save(obj))
@@ -45,8 +46,7 @@ class TestLoading(ContractTests):
                             f"{short(vars(loaded_stateful))}")
         loaded_items = kit.fresh().load(items.persistent_id)
         shape = [type(item).__name__ for item in loaded_items]
-        if len(loaded_items) != 3 or loaded_items[:2] != [1, "two"] or \
-                getattr(loaded_items[2], "token", None) != items[2].token or \
+        if list(loaded_items) != [1, "two", {"three": 3}] or \
                 getattr(loaded_items, "name", None) != "a list":
             problems.append(f"TaskList loaded with items {shape} and name "
                             f"{getattr(loaded_items, 'name', None)!r}")
