@@ -1,5 +1,6 @@
 # gc3store: make test (the whole suite), make certify (certify a store with the test kit),
-# make docs (the documentation site, in docs/_build/html).
+# make docs (the documentation site, in docs/_build/html), make mutation (the kit's mutation
+# score: how many mutants of the stores the kit alone kills).
 
 PYTHON ?= python3
 VENV := .venv
@@ -8,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 STORE ?=
 PYTEST_ARGS ?=
 
-.PHONY: test lint typecheck docs certify bench clean
+.PHONY: test lint typecheck docs certify bench mutation clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +20,7 @@ $(INSTALLED): pyproject.toml
 	touch $@
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check gc3store gc3store_testkit tests docs/examples docs/_ext docs/conf.py benchmarks
+	$(BIN)/ruff check gc3store gc3store_testkit tests docs/examples docs/_ext docs/conf.py benchmarks mutation
 
 typecheck: $(INSTALLED)
 	$(BIN)/mypy --strict gc3store gc3store_testkit
@@ -47,6 +48,13 @@ certify: $(INSTALLED)
 	@store='$(STORE)'; \
 	if [ -z "$$store" ]; then store="sqlite:///$$(mktemp -d)/certify.db"; fi; \
 	$(BIN)/pytest --store-uri="$$store" $(PYTEST_ARGS)
+
+# the kit's mutation score: each mutant of the stores' code certified by the kit alone; fails
+# below MUTATION_TARGET percent (90); MUTATION_JOBS mutants at once (2);
+# MUTATION_ARGS='--sample 40' for a sample (see mutation/README.md)
+mutation: $(INSTALLED)
+	$(BIN)/python -m mutation --jobs $(or $(MUTATION_JOBS),2) --target $(or $(MUTATION_TARGET),90) \
+		$(MUTATION_ARGS)
 
 clean:
 	rm -rf $(VENV) .coverage .coverage.* .mypy_cache .ruff_cache build *.egg-info docs/_build
