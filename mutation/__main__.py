@@ -67,6 +67,9 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rescore", type=Path, metavar="RESULTS",
                         help="apply mutation/equivalent.py to the results.json of an earlier "
                              "run and write its results again, running nothing")
+    parser.add_argument("--recheck", type=Path, metavar="RESULTS",
+                        help="run again the survivors of the run whose results.json this is "
+                             "(after the kit changed), and write it with their new outcomes")
     parser.add_argument("--list", action="store_true", help="list the mutants, and run none")
     parser.add_argument("--scope", action="store_true",
                         help="print the code left out of scope, as a Markdown table")
@@ -147,16 +150,26 @@ def main(argv: list[str] | None = None) -> int:
         return rescore(args.rescore, sources, args.target)
     mutants = all_mutants(sources)
     chosen = selected(mutants, args.only, args.sample)
+    earlier = json.loads(args.recheck.read_text()) if args.recheck else None
+    if earlier is not None:
+        chosen = survivors_of(earlier, chosen)
     if args.list:
         for mutant in chosen:
             print(f"{mutant.id}\t{mutant.function}\t{mutant.code}")
         return 0
-    return run(args, snapshot, mutants, chosen)
+    return run(args, snapshot, mutants, chosen, earlier)
+
+
+def survivors_of(earlier: dict[str, Any], mutants: list[Mutant]) -> list[Mutant]:
+    """The mutants that survived the earlier run (same ID, same line)."""
+    survived = {(r["id"], r["code"]) for r in earlier["mutants"] if r["outcome"] != "killed"}
+    return [mutant for mutant in mutants if (mutant.id, mutant.code) in survived]
 
 
 def run(args: argparse.Namespace, snapshot: Snapshot, mutants: list[Mutant],
-        chosen: list[Mutant]) -> int:
-    """Check the setup, evaluate `chosen`, write the results; the exit status."""
+        chosen: list[Mutant], earlier: dict[str, Any] | None) -> int:
+    """Check the setup, evaluate `chosen`, write the results (merged into `earlier`, the
+    results of a run whose survivors these are, if given); the exit status."""
     sources = snapshot.sources()
     settings = Settings(stores=stores_required(args.require), run_timeout=args.timeout)
     matched = match(JUDGEMENTS, mutants)
@@ -178,9 +191,27 @@ def run(args: argparse.Namespace, snapshot: Snapshot, mutants: list[Mutant],
                 stores=[{"name": store.name, "uri": store.uri, "require": store.require}
                         for store in settings.stores])
     records = report.ordered(outcomes, sources)
+    if earlier is not None:
+        records, meta = merged(earlier, records, meta)
     results = report.document(records, report.judge(records, JUDGEMENTS), meta)
     return conclude(report.write(results, sources, args.output), results, args.output,
                     args.target)
+
+
+def merged(earlier: dict[str, Any], records: list[dict[str, Any]],
+           meta: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The earlier run's records with those of this recheck in their place, and its figures
+    with this recheck's added to its ``rechecks``."""
+    again = {result["id"]: result for result in records}
+    combined = [again.get(result["id"], result) for result in earlier["mutants"]]
+    figures = {key: value for key, value in earlier.items()
+               if key not in report.SCORE_KEYS and key != "mutants"}
+    recheck = {key: meta[key] for key in ("started", "commit", "kit_digest", "kit_changed",
+                                          "timing", "baseline_seconds")}
+    recheck.update(rechecked=len(records),
+                   killed=sum(result["outcome"] == report.KILLED for result in records))
+    figures["rechecks"] = [*figures.get("rechecks", []), recheck]
+    return combined, figures
 
 
 def rescore(path: Path, sources: list[Source], target: float) -> int:

@@ -164,6 +164,11 @@ def _figures(document: dict[str, Any]) -> list[str]:
                            f"{timing['mean_survived_seconds']:.1f} s)"),
             ("baseline", ", ".join(f"{name} {seconds:.1f} s"
                                    for name, seconds in document["baseline_seconds"].items()))]
+    rows += [(f"recheck {number}", f"the {recheck['rechecked']} survivors run again from "
+                                   f"{recheck['started']} with the kit at {recheck['kit_digest']}"
+                                   f" (commit {recheck['commit'][:10]}): {recheck['killed']} "
+                                   f"killed, {recheck['timing']['wall_seconds']:.0f} s")
+             for number, recheck in enumerate(document.get("rechecks", []), 1)]
     lines = ["| | |", "| --- | --- |", *(f"| {name} | {value} |" for name, value in rows), ""]
     if document["stale_judgements"]:
         lines += ["Stale judgements (their line changed; judge again): "
