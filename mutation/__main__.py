@@ -11,6 +11,7 @@ import datetime
 import fnmatch
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -69,7 +70,8 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
                              "run and write its results again, running nothing")
     parser.add_argument("--recheck", type=Path, metavar="RESULTS",
                         help="run again the survivors of the run whose results.json this is "
-                             "(after the kit changed), and write it with their new outcomes")
+                             "(after the kit changed), or the mutants --only names, and write "
+                             "the run with their new outcomes")
     parser.add_argument("--list", action="store_true", help="list the mutants, and run none")
     parser.add_argument("--scope", action="store_true",
                         help="print the code left out of scope, as a Markdown table")
@@ -141,6 +143,8 @@ def timing(outcomes: list[Outcome], wall: float) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
+    # a SIGTERM ends the run as Ctrl-C does: the kit runs are killed, their directories removed
+    signal.signal(signal.SIGTERM, _terminated)
     snapshot = Snapshot.take()
     sources = snapshot.sources()
     if args.scope:
@@ -152,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     chosen = selected(mutants, args.only, args.sample)
     earlier = json.loads(args.recheck.read_text()) if args.recheck else None
     if earlier is not None:
-        chosen = survivors_of(earlier, chosen)
+        # with --only, the mutants it names, whatever their outcome; else every survivor
+        chosen = recorded_in(earlier, chosen, survivors_only=not args.only)
     if args.list:
         for mutant in chosen:
             print(f"{mutant.id}\t{mutant.function}\t{mutant.code}")
@@ -160,10 +165,16 @@ def main(argv: list[str] | None = None) -> int:
     return run(args, snapshot, mutants, chosen, earlier)
 
 
-def survivors_of(earlier: dict[str, Any], mutants: list[Mutant]) -> list[Mutant]:
-    """The mutants that survived the earlier run (same ID, same line)."""
-    survived = {(r["id"], r["code"]) for r in earlier["mutants"] if r["outcome"] != "killed"}
-    return [mutant for mutant in mutants if (mutant.id, mutant.code) in survived]
+def _terminated(number: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {number}")
+
+
+def recorded_in(earlier: dict[str, Any], mutants: list[Mutant],
+                survivors_only: bool) -> list[Mutant]:
+    """The `mutants` the earlier run holds (same ID, same line), or only those that survived."""
+    recorded = {(r["id"], r["code"]) for r in earlier["mutants"]
+                if not survivors_only or r["outcome"] != report.KILLED}
+    return [mutant for mutant in mutants if (mutant.id, mutant.code) in recorded]
 
 
 def run(args: argparse.Namespace, snapshot: Snapshot, mutants: list[Mutant],
